@@ -1,0 +1,2 @@
+"""nepsolve."""
+__version__ = "0.1.0"

@@ -1,0 +1,116 @@
+"""High-level computations: the only place where a model meets the solvers.
+
+Every function takes validated parameters and returns a plain dict of results (JSON-ready scalars;
+arrays only under the key 'arrays').  Non-convergence is reported in the dict, never raised.
+Units: energies and temperatures in units of the boson frequency Ω = 1.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .models.eliashberg import FlatBandEliashberg
+from .physics.params import EliashbergParams, ParameterError
+from .solvers import critical, eigen, snes
+
+MIGDAL_LIMIT = 3.0   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
+
+
+class _NormalState:
+    """Electron distribution for a sequence of parameter points, warm-starting kinetic solves."""
+
+    def __init__(self, petsc_options=None):
+        self.options = petsc_options
+        self.F_prev = None
+        self.last = None
+
+    def __call__(self, model: FlatBandEliashberg) -> np.ndarray:
+        if model.params.fel_mode == "bath":
+            return model.bath_distribution()
+        res = snes.solve(model.kinetic_problem(), self.options, tol=1e-11, x0=self.F_prev)
+        self.last = res
+        if not res.converged:
+            raise RuntimeError(f"kinetic equation did not converge: {res.message}")
+        self.F_prev = res.x
+        return res.x
+
+
+def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None):
+    """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1)."""
+    model = FlatBandEliashberg(params)
+    F_ext = (normal or _NormalState())(model)
+    return eigen.leading_real_eigenvalue(model.gap_operator(F_ext, sector), v0=v0), F_ext
+
+
+def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol):
+    normal = _NormalState(petsc_options)
+    state = {"v0": None, "matvecs": 0, "complex": False}
+
+    def rho(x):
+        res, _ = leading_eigenvalue(make_params(x), sector, normal, state["v0"])
+        state["v0"] = res.vector
+        state["matvecs"] += res.matvecs
+        state["complex"] |= res.complex_dominant
+        return res.rho
+
+    cr = critical.find_crossing(rho, x0, increasing, lo, hi, rtol=rtol)
+    info = {"converged": cr.converged, "message": cr.message, "rho_evaluations": len(cr.evaluations),
+            "matvecs": state["matvecs"], "complex_pair_dominant": state["complex"]}
+    if normal.last is not None:
+        info["kinetic_snes_reason"] = normal.last.reason_name
+    return cr.value, info
+
+
+def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str = "even",
+                      rtol: float = 1e-8) -> dict:
+    """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value."""
+    t0 = time.perf_counter()
+    lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
+                            petsc_options, sector, rtol)
+    out = {"quantity": "lambda_c", "lambda_c": lam_c, **info, "wall_time": time.perf_counter() - t0,
+           "params": params.as_dict()}
+    if info["converged"] and lam_c > MIGDAL_LIMIT:
+        out["warning"] = f"lambda_c = {lam_c:.3g} > {MIGDAL_LIMIT}: outside Migdal-Eliashberg validity"
+    return out
+
+
+def critical_temperature(params: EliashbergParams, petsc_options=None, sector: str = "even",
+                         rtol: float = 1e-8) -> dict:
+    """T_c at fixed λ: both bath temperatures scaled together, T_b/T_el fixed (reported T_c is T_el).
+
+    The search stays on temperatures the grid resolves (Δω ≤ T/5, spec §8.1); a T_c below that
+    is reported as not found with the n_omega needed to look further down.
+    """
+    t0 = time.perf_counter()
+    T_el0, T_b0 = params.T_el, params.T_b
+    t_min = min(T_el0, T_b0)
+    lo = 5.0 * params.dw / t_min * (1 + 1e-9)
+    for key, scale in params.resolution_scales().items():
+        if key not in ("T_el", "T_b") and params.dw > scale / 5:
+            raise ParameterError(f"grid too coarse for '{key}'")
+    hi = 10.0 / max(T_el0, T_b0)
+    s, info = _crossing(lambda s: params.replace(T_el=s * T_el0, T_b=s * T_b0), 1.0, False, lo, hi,
+                        petsc_options, sector, rtol)
+    if not info["converged"] and s != s:
+        info["message"] += (f"; the grid resolves T_el >= {lo * T_el0:.3g} only: raise n_omega to look lower")
+    return {"quantity": "T_c", "T_c": s * T_el0, "T_b_at_Tc": s * T_b0, **info,
+            "wall_time": time.perf_counter() - t0, "params": params.as_dict()}
+
+
+def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, fallback: bool = True,
+              tol: float = 1e-10) -> dict:
+    """Nonlinear NESS gap Δ(ω) by PETSc SNES (spec §4.3, §6.2), from a BCS-like seed."""
+    t0 = time.perf_counter()
+    model = FlatBandEliashberg(params)
+    normal = _NormalState(petsc_options)
+    F_ext = normal(model)
+    problem = model.gap_problem(F_ext, seed)
+    res = snes.solve(problem, petsc_options, tol=tol, fallback=fallback)
+    obs = problem.solution(res.x)
+    phi_max = float(np.max(np.abs(obs["phi"])))
+    out = {"quantity": "delta0", "delta0": obs["delta0"] if res.converged else float("nan"),
+           "superconducting": bool(res.converged and phi_max > 1e-6 and obs["delta0"] > 0),
+           "phi_max": phi_max, **res.summary(), "attempts": res.attempts, "message": res.message,
+           "wall_time": time.perf_counter() - t0, "params": params.as_dict(), "arrays": obs}
+    return out

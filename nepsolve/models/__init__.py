@@ -1,0 +1,1 @@
+"""Physics models behind one small seam (see `nepsolve.models.base`)."""

@@ -1,0 +1,287 @@
+"""Flat-band, local-coupling Keldysh–Eliashberg NESS model (ELIASHBERG_SPEC §1, §3.2, §4, §6).
+
+Units: energies and temperatures in units of the boson frequency Ω = 1.  Conventions (spec §0):
+Keldysh/Kamenev, F_el = 1 − 2f, F_b = 1 + 2n_B, Nambu Ψ = (c↑, c†↓), real gauge for φ.
+
+What the model offers the solvers (see `nepsolve.models.base`):
+* `kinetic_problem()`       — F_el from the steady-state kinetic equation (spec §3.2), on [−2L, 2L];
+* `gap_operator(F_ext)`     — the ℝ-linear gap operator 𝓛 of spec §6.1 around the normal state;
+* `gap_problem(F_ext)`      — the nonlinear NESS equations of spec §4.3 (bath-fixed F_el: §4.2 form);
+* `observables(...)`        — Δ(ω), Z(ω), F_el(ω), gap edge Δ0.
+`F_ext` is the electron distribution on the 2-extended grid: tanh(ω/2T_el) in `fel_mode=bath`,
+the solution of `kinetic_problem()` in `fel_mode=kinetic`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..grids import Convolver, FrequencyGrid
+from ..physics.boson import EinsteinBoson
+from ..physics.distributions import fermion_F
+from ..physics.params import EliashbergParams
+
+PI = np.pi
+
+
+def antisymmetrize(f: np.ndarray) -> np.ndarray:
+    """Odd part in ω on an odd symmetric grid: enforces F_el(−ω) = −F_el(ω) (spec §8.6 pitfall 1)."""
+    return 0.5 * (f - f[::-1])
+
+
+def sqrt_upper(z: np.ndarray) -> np.ndarray:
+    """√z on the branch with Im ≥ 0 (spec §8.6 pitfall 3)."""
+    s = np.sqrt(z)
+    return np.where(s.imag < 0, -s, s)
+
+
+def gap_edge(omega: np.ndarray, delta: np.ndarray) -> float:
+    """Δ0 with Re Δ(Δ0) = Δ0: first downward crossing of Re Δ(ω) − ω for ω > 0 (spec §6.2); 0 if none."""
+    pos = omega > 0
+    w, g = omega[pos], delta.real[pos] - omega[pos]
+    idx = np.nonzero((g[:-1] > 0) & (g[1:] <= 0))[0]
+    if idx.size == 0:
+        return 0.0
+    i = idx[0]
+    return float(w[i] + g[i] * (w[i + 1] - w[i]) / (g[i] - g[i + 1]))
+
+
+class FlatBandEliashberg:
+    """Electrons on a bath (γ, T_el), an Einstein boson on its bath (κ, T_b), optional boson drive."""
+
+    name = "eliashberg"
+
+    def __init__(self, params: EliashbergParams):
+        self.params = p = params
+        self.grid = g = FrequencyGrid(p.n_omega, p.omega_max)
+        self.omega = g.omega
+        self.boson = EinsteinBoson(p.lam, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
+        w = self.omega
+        self.a = self.boson.eliashberg_function(w)          # a(ν), odd
+        self.n = self.boson.noise(w)                         # n(ν) = F_b a, even, ≥ 0
+        self.Lam = self.boson.coupling_retarded(w)           # Λ^R(ν)
+        kernels = {"n": self.n, "a": self.a, "Lam": self.Lam}
+        self.conv_base = Convolver(g, kernels, p_in=1, p_out=1)   # decaying inputs
+        self.conv_ext = Convolver(g, kernels, p_in=2, p_out=1)    # inputs → ±1 (F_el, N)
+        self.conv_kin = Convolver(g, {"n": self.n, "a": self.a}, p_in=3, p_out=2)
+        self.w_ext = g.extended(2)
+        self.F_bath_ext = fermion_F(self.w_ext, p.T_el)
+        self.F_bath = g.center(self.F_bath_ext, 2)
+        self.n_total = g.dw * np.sum(self.n)                 # ∫n dν, same quadrature as the convolutions
+        self.Gamma_b = 0.5 * PI * self.n_total               # Γ_b = (π/2)∫n (spec §4.2)
+
+    # ---------------------------------------------------------------- electron distribution (§3.2)
+    def bath_distribution(self) -> np.ndarray:
+        """F_el = F_bath = tanh(ω/2T_el) on the 2-extended grid (fel_mode = bath)."""
+        return self.F_bath_ext.copy()
+
+    def kinetic_map(self, F_ext: np.ndarray) -> np.ndarray:
+        """One sweep of the kinetic equation in fixed-point form (spec §3.2):
+        F = [γF_bath + (π/2)(n∗F)] / [γ + (π/2)(∫n + (a∗F))], on [−2L, 2L], F ≡ sgn ω beyond."""
+        g = self.grid
+        F = antisymmetrize(F_ext)
+        F3 = g.embed(F, np.sign(g.extended(3)))
+        spec = self.conv_kin.transform(F3)
+        nF = self.conv_kin.apply(spec * self.conv_kin.kernels["n"]).real
+        aF = self.conv_kin.apply(spec * self.conv_kin.kernels["a"]).real
+        gam = self.params.gamma
+        return (gam * self.F_bath_ext + 0.5 * PI * nF) / (gam + 0.5 * PI * (self.n_total + aF))
+
+    def kinetic_problem(self) -> "KineticProblem":
+        return KineticProblem(self)
+
+    def collision_integral(self, F_ext: np.ndarray) -> np.ndarray:
+        """I_coll(ω) = (π/2)∫dν a(ν) K_NT(ω, ν) on the 2-extended grid (spec §3.2)."""
+        g = self.grid
+        F3 = g.embed(F_ext, np.sign(g.extended(3)))
+        spec = self.conv_kin.transform(F3)
+        nF = self.conv_kin.apply(spec * self.conv_kin.kernels["n"]).real
+        aF = self.conv_kin.apply(spec * self.conv_kin.kernels["a"]).real
+        return 0.5 * PI * (nF - F_ext * (self.n_total + aF))
+
+    # ---------------------------------------------------------------- normal state (§4.2, φ = 0)
+    def normal_self_energy(self, F_ext: np.ndarray) -> np.ndarray:
+        """Σ_0^R(ω) = −iγ − iΓ_b + (1/2)∫dν F_el(ω−ν) Λ^R(ν) on the base grid (spec §4.2)."""
+        return -1j * (self.params.gamma + self.Gamma_b) + 0.5 * self.conv_ext(F_ext, "Lam")
+
+    def scattering_rate(self, F_ext: np.ndarray) -> np.ndarray:
+        """Γ_eph(ω) = (π/2)∫dν [n(ν) + F_el(ω−ν) a(ν)] ≥ 0 (spec §3.2)."""
+        return 0.5 * PI * (self.n_total + self.conv_ext(F_ext, "a").real)
+
+    # ---------------------------------------------------------------- linear gap problem (§6.1)
+    def gap_operator(self, F_ext: np.ndarray, sector: str = "even") -> "GapOperator":
+        return GapOperator(self, F_ext, sector)
+
+    # ---------------------------------------------------------------- nonlinear problem (§4.3)
+    def gap_problem(self, F_ext: np.ndarray, seed: float = 0.1) -> "GapProblem":
+        return GapProblem(self, F_ext, seed)
+
+    def observables(self, omega_tilde: np.ndarray, phi: np.ndarray, F_el: np.ndarray) -> dict:
+        """Δ(ω) = ωφ/ω̃, Z(ω) = ω̃/ω (NaN at ω = 0), F_el(ω), gap edge Δ0 (spec §4.2, §6.2)."""
+        w = self.omega
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Z = np.where(w != 0, omega_tilde / np.where(w != 0, w, 1.0), np.nan + 0j)
+        delta = w * phi / omega_tilde
+        return {"omega": w, "delta": delta, "Z": Z, "phi": phi, "omega_tilde": omega_tilde,
+                "F_el": F_el, "delta0": gap_edge(w, delta)}
+
+
+class KineticProblem:
+    """R(F) = F − 𝓜_kin(F) for the electron distribution on the 2-extended grid (spec §3.2)."""
+
+    def __init__(self, model: FlatBandEliashberg):
+        self.model = model
+        self.size = model.w_ext.size
+
+    def residual(self, x, out):
+        out[:] = x - self.model.kinetic_map(x)
+
+    def initial_guess(self):
+        return self.model.F_bath_ext.copy()
+
+
+class GapOperator:
+    """ℝ-linear operator of the linearized gap equation, flat band (spec §6.1):
+
+        𝓛[φ](ω) = (iπ/2)∫dν u(ω−ν) n(ν) − (1/2)∫dν F_el(ω−ν) Re u(ω−ν) Λ^R(ν),   u = φ/ω̃,
+
+    with ω̃ = ω − Σ_0^R of the normal state.  Real representation: sector 'full' uses
+    x = [Re φ(ω_j); Im φ(ω_j)] (2N); sector 'even' (default) restricts to the physical class
+    φ(−ω) = φ(ω)* (Re φ even, Im φ odd), stored as [Re φ(ω ≥ 0); Im φ(ω > 0)] (N numbers).
+    """
+
+    def __init__(self, model: FlatBandEliashberg, F_ext: np.ndarray, sector: str = "even"):
+        if sector not in ("even", "full"):
+            raise ValueError("sector must be 'even' or 'full'")
+        self.model, self.sector = model, sector
+        g = model.grid
+        self.m, self.n_w = g.m, g.n
+        self.omega_tilde = model.omega - model.normal_self_energy(F_ext)
+        self.F_el = g.center(F_ext, 2)
+        self.size = self.n_w if sector == "even" else 2 * self.n_w
+        c = model.conv_base
+        self._conv = c
+        self._kn = 0.5j * PI * c.kernels["n"]
+        self._kL = -0.5 * c.kernels["Lam"]
+
+    def expand(self, y: np.ndarray) -> np.ndarray:
+        """Complex φ on the full grid from the real representation."""
+        if self.sector == "full":
+            return y[: self.n_w] + 1j * y[self.n_w:]
+        m = self.m
+        re_pos, im_pos = y[: m + 1], y[m + 1:]
+        re = np.concatenate([re_pos[:0:-1], re_pos])
+        im = np.concatenate([-im_pos[::-1], [0.0], im_pos])
+        return re + 1j * im
+
+    def restrict(self, phi: np.ndarray) -> np.ndarray:
+        if self.sector == "full":
+            return np.concatenate([phi.real, phi.imag])
+        m = self.m
+        return np.concatenate([phi.real[m:], phi.imag[m + 1:]])
+
+    def apply(self, phi: np.ndarray) -> np.ndarray:
+        """𝓛[φ] for complex φ on the base grid."""
+        u = phi / self.omega_tilde
+        c = self._conv
+        return c.apply(c.transform(u) * self._kn + c.transform(self.F_el * u.real) * self._kL)
+
+    def matvec(self, y: np.ndarray) -> np.ndarray:
+        return self.restrict(self.apply(self.expand(np.asarray(y, dtype=float))))
+
+
+class GapProblem:
+    """Nonlinear flat-band NESS equations (spec §4.3) as R(x) = x − 𝓜(x).
+
+    Unknowns (field-major blocks of length N): x = [Re Σ_0, Im Σ_0, Re φ, Im φ] and, when the
+    electron distribution is self-consistent (fel_mode = kinetic), [K_0, K_1] of the Keldysh
+    self-energy Σ̂^K = −2i(K_0τ_0 + K_1τ_1).  (K_2 = K_3 = 0 and τ_2, τ_3 parts of Σ̂^R vanish in the
+    real gauge for a p-h symmetric band: the map is closed on this set.)  With fel_mode = bath the
+    Keldysh block is fixed by the FDT form Ĥ = F_bath(Re N τ_0 + Re P τ_1) (spec §4.2).
+    """
+
+    def __init__(self, model: FlatBandEliashberg, F_ext: np.ndarray, seed: float = 0.1):
+        self.model = model
+        self.kinetic = model.params.fel_mode == "kinetic"
+        self.F_ext = F_ext
+        self.F = model.grid.center(F_ext, 2)
+        self.n_w = model.grid.n
+        self.n_blocks = 6 if self.kinetic else 4
+        self.size = self.n_blocks * self.n_w
+        self.seed = seed
+
+    def unpack(self, x):
+        N = self.n_w
+        b = [x[i * N:(i + 1) * N] for i in range(self.n_blocks)]
+        sigma0 = b[0] + 1j * b[1]
+        phi = b[2] + 1j * b[3]
+        K = (b[4], b[5]) if self.kinetic else None
+        return sigma0, phi, K
+
+    def pack(self, sigma0, phi, K=None):
+        parts = [sigma0.real, sigma0.imag, phi.real, phi.imag]
+        if self.kinetic:
+            parts += [K[0], K[1]]
+        return np.concatenate(parts)
+
+    def keldysh_H(self, omega_tilde, phi, s, K):
+        """Ĥ = (i/2πN0) Ĝ^K_loc = h_0τ_0 + h_1τ_1 from the exact ξ-integral of spec §4.1."""
+        if not self.kinetic:
+            return self.F * (omega_tilde / s).real, self.F * (phi / s).real
+        K0, K1 = K
+        I0 = PI / (2.0 * np.abs(s) ** 2 * s.imag)
+        I2 = PI / (2.0 * s.imag)
+        q = np.abs(omega_tilde) ** 2 + np.abs(phi) ** 2
+        r = 2.0 * (omega_tilde * np.conj(phi)).real
+        h0 = (I0 * (K0 * q + K1 * r) + I2 * K0) / PI
+        h1 = (I0 * (K0 * r + K1 * q) - I2 * K1) / PI
+        return h0, h1
+
+    def fixed_point_map(self, x):
+        m = self.model
+        g, ce, cb = m.grid, m.conv_ext, m.conv_base
+        sigma0, phi, K = self.unpack(x)
+        wt = m.omega - sigma0
+        s = sqrt_upper(wt * wt - phi * phi)
+        Nf, Pf = wt / s, phi / s
+        h0, h1 = self.keldysh_H(wt, phi, s, K)
+        N_ext = g.embed(Nf, np.ones(m.w_ext.size))
+        h0_ext = g.embed(h0, self.F_ext)
+        h0_spec = ce.transform(h0_ext)
+        P_spec, h1_spec = cb.transform(Pf), cb.transform(h1)
+        sigma_new = (-1j * m.params.gamma
+                     - 0.5j * PI * ce.apply(ce.transform(N_ext) * ce.kernels["n"])
+                     + 0.5 * ce.apply(h0_spec * ce.kernels["Lam"]))
+        phi_new = cb.apply(0.5j * PI * P_spec * cb.kernels["n"] - 0.5 * h1_spec * cb.kernels["Lam"])
+        K_new = None
+        if self.kinetic:
+            ReN_ext = g.embed(Nf.real, np.ones(m.w_ext.size))
+            K0 = m.params.gamma * self.F + 0.5 * PI * (
+                ce.apply(h0_spec * ce.kernels["n"]) + ce.apply(ce.transform(ReN_ext) * ce.kernels["a"])).real
+            K1 = -0.5 * PI * cb.apply(h1_spec * cb.kernels["n"] + cb.transform(Pf.real) * cb.kernels["a"]).real
+            K_new = (K0, K1)
+        return self.pack(sigma_new, phi_new, K_new)
+
+    def residual(self, x, out):
+        out[:] = x - self.fixed_point_map(x)
+
+    def normal_state(self):
+        """Σ_0 and K of the normal state (φ = 0) on the base grid."""
+        sigma0 = self.model.normal_self_energy(self.F_ext)
+        K = (self.F * (-sigma0.imag), np.zeros(self.n_w)) if self.kinetic else None
+        return sigma0, K
+
+    def initial_guess(self):
+        """Normal state plus a BCS-like seed φ = φ_0 Ω²/(Ω² + ω²) (spec §6.2)."""
+        sigma0, K = self.normal_state()
+        phi = self.seed / (1.0 + self.model.omega**2) + 0j
+        return self.pack(sigma0, phi, K)
+
+    def solution(self, x) -> dict:
+        """Observables of a converged x (F_el from the Keldysh block when self-consistent)."""
+        sigma0, phi, K = self.unpack(x)
+        wt = self.model.omega - sigma0
+        F_el = K[0] / (-sigma0.imag) if self.kinetic else self.F.copy()
+        obs = self.model.observables(wt, phi, F_el)
+        if self.kinetic:
+            obs["K0"], obs["K1"] = K
+        return obs

@@ -1,0 +1,1 @@
+"""Physics ingredients in pure NumPy: distributions, boson and bath spectra, parameters."""

@@ -1,0 +1,161 @@
+"""Parameters of the flat-band Eliashberg NESS model, with validation (ELIASHBERG_SPEC §1, §8.1).
+
+Units: energies and temperatures in units of the bare boson frequency Ω = 1 (k_B = ħ = 1).
+Every check names the offending key and the allowed range, so bad input fails before any solve.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class ParameterError(ValueError):
+    """Invalid model parameter; the message names the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Allowed values of one key: a numeric interval (open/closed ends), or a set of choices."""
+
+    kind: type
+    doc: str
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = True
+    hi_open: bool = False
+    choices: tuple = ()
+    odd: bool = False
+
+    def describe(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        parts = []
+        if self.lo is not None:
+            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g}")
+        if self.hi is not None:
+            parts.append(f"{'<' if self.hi_open else '<='} {self.hi:g}")
+        what = "an odd integer" if self.odd else ("an integer" if self.kind is int else "a number")
+        return what + (" " + " and ".join(parts) if parts else "")
+
+    def check(self, key: str, value):
+        if self.choices:
+            if value not in self.choices:
+                raise ParameterError(f"parameter '{key}' = {value!r} is not allowed: must be {self.describe()}")
+            return value
+        try:
+            if self.kind is int:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError
+                value = int(value)
+            else:
+                value = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"parameter '{key}' = {value!r} is not {self.describe()}") from None
+        bad = not np.isfinite(value)
+        if self.lo is not None:
+            bad |= value <= self.lo if self.lo_open else value < self.lo
+        if self.hi is not None:
+            bad |= value >= self.hi if self.hi_open else value > self.hi
+        if self.odd and value % 2 == 0:
+            bad = True
+        if bad:
+            raise ParameterError(f"parameter '{key}' = {value!r} is out of range: must be {self.describe()}")
+        return value
+
+
+# Key → allowed values.  The doc strings feed `nepsolve --help` and `nepsolve keys`.
+SPECS: dict[str, Spec] = {
+    "lam": Spec(float, "electron-boson coupling λ = −g²N0 D^R(0) (start value for λ_c searches)", 0.0, 50.0),
+    "kappa": Spec(float, "boson damping κ (Lorentzian width) [Ω]", 0.0, 10.0),
+    "gamma": Spec(float, "electron-bath coupling rate γ [Ω]", 0.0, 10.0),
+    "T_el": Spec(float, "electron-bath temperature [Ω]", 0.0, 10.0),
+    "T_b": Spec(float, "boson-bath temperature [Ω]", 0.0, 10.0),
+    "drive_n": Spec(float, "extra boson occupation n_d of the incoherent drive at ν = ω_d", 0.0, 1e3, lo_open=False),
+    "drive_omega": Spec(float, "drive centre ω_d [Ω]", 0.0, 100.0),
+    "drive_sigma": Spec(float, "drive width σ_d [Ω]", 0.0, 10.0),
+    "fel_mode": Spec(str, "electron distribution: 'bath' (F_el = tanh(ω/2T_el)) or 'kinetic' (self-consistent)",
+                     choices=("bath", "kinetic")),
+    "n_omega": Spec(int, "number of real-frequency points (odd)", 65, 2**22 + 1, lo_open=False, odd=True),
+    "omega_max": Spec(float, "half-range L of the frequency grid [Ω]", 6.0, 1e4, lo_open=False),
+}
+
+
+@dataclass(frozen=True)
+class EliashbergParams:
+    """Flat-band, local Einstein-boson NESS model (spec §1).  Energies in units of Ω = 1."""
+
+    lam: float = 1.0
+    kappa: float = 0.1
+    gamma: float = 0.05
+    T_el: float = 0.05
+    T_b: float = 0.05
+    drive_n: float = 0.0
+    drive_omega: float = 2.0
+    drive_sigma: float = 0.2
+    fel_mode: str = "bath"
+    n_omega: int = 8193
+    omega_max: float = 12.0
+    Omega: float = field(default=1.0, repr=False)
+
+    def __post_init__(self):
+        for key, spec in SPECS.items():
+            object.__setattr__(self, key, spec.check(key, getattr(self, key)))
+        self.check_grid()
+
+    @property
+    def dw(self) -> float:
+        return self.omega_max / ((self.n_omega - 1) // 2)
+
+    @property
+    def equilibrium(self) -> bool:
+        """T_b = T_el and no drive: the FDT holds and the Matsubara axis applies."""
+        return self.T_b == self.T_el and self.drive_n == 0.0
+
+    def resolution_scales(self) -> dict[str, float]:
+        """The narrowest features the grid must resolve (spec §8.1): Δω ≤ scale/5."""
+        scales = {"gamma": self.gamma, "kappa": self.kappa, "T_el": self.T_el, "T_b": self.T_b}
+        if self.drive_n > 0:
+            scales["drive_sigma"] = self.drive_sigma
+        return scales
+
+    def check_grid(self, factor: float = 5.0):
+        """Reject grids too coarse for γ, κ, T (spec §8.1) or too narrow for the drive."""
+        key, scale = min(self.resolution_scales().items(), key=lambda kv: kv[1])
+        if self.dw > scale / factor:
+            need = 2 * int(np.ceil(factor * self.omega_max / scale)) + 1
+            raise ParameterError(
+                f"grid too coarse for '{key}' = {scale:g}: Δω = omega_max/((n_omega−1)/2) = {self.dw:.3g} "
+                f"must be <= {key}/{factor:g} = {scale / factor:.3g}; use n_omega >= {need} "
+                f"(or a smaller omega_max)")
+        if self.drive_n > 0 and self.drive_omega + 6 * self.drive_sigma > 0.5 * self.omega_max:
+            raise ParameterError(
+                f"parameter 'omega_max' = {self.omega_max:g} too small for the drive: must be >= "
+                f"2·(drive_omega + 6·drive_sigma) = {2 * (self.drive_omega + 6 * self.drive_sigma):g}")
+
+    def replace(self, **changes) -> "EliashbergParams":
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in SPECS}
+
+
+def parse_assignments(items, base: EliashbergParams | None = None) -> EliashbergParams:
+    """Build parameters from 'KEY=VALUE' strings (CLI --set); unknown keys are errors."""
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise ParameterError(f"--set expects KEY=VALUE, got {item!r}; keys: {', '.join(SPECS)}")
+        key, value = (s.strip() for s in item.split("=", 1))
+        if key not in SPECS:
+            raise ParameterError(f"unknown parameter '{key}': allowed keys are {', '.join(SPECS)}")
+        spec = SPECS[key]
+        if spec.kind is not str:
+            try:
+                value = float(value)
+            except ValueError:
+                raise ParameterError(f"parameter '{key}' = {value!r} is not {spec.describe()}") from None
+        changes[key] = value
+    defaults = (base or EliashbergParams()).as_dict()
+    return EliashbergParams(**{**defaults, **changes})

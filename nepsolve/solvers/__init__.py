@@ -1,0 +1,1 @@
+"""Model-agnostic solvers: PETSc SNES for nonlinear problems, eigen and root searches for critical points."""

@@ -1,0 +1,168 @@
+"""Nonlinear solves with PETSc SNES, model-agnostic (ELIASHBERG_SPEC §8.4).
+
+`solve(problem)` runs a ladder of methods until one converges:
+  1. matrix-free Newton–Krylov (-snes_mf, GMRES, no preconditioner, Eisenstat–Walker forcing,
+     backtracking line search),
+  2. Anderson mixing (m = 10, β = 0.5),
+  3. NGMRES.
+Each solve uses its own options prefix; the options are inserted only while that solve is set up
+and removed afterwards (the database stays bounded over thousands of solves).  User options
+(`-snes_type anderson -snes_anderson_m 5`, or a dict) are applied last, so they win; they apply
+to every rung of the ladder unless `fallback=False`.
+
+Convergence: ‖R(x)‖₂ ≤ tol · max(‖x₀‖₂, 1) (absolute test scaled by the starting point; R is in
+fixed-point form x − 𝓜(x), so this is the spec's relative update criterion in the 2-norm).
+Failures are data: every result carries the PETSc converged reason (int and name), iterations,
+residual evaluations and the final residual norm.
+"""
+from __future__ import annotations
+
+import itertools
+import shlex
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..models.base import CountingProblem
+
+LADDER = (
+    ("newton-krylov", {"snes_type": "newtonls", "snes_mf": "true", "pc_type": "none", "ksp_type": "gmres",
+                       "ksp_gmres_restart": "60", "ksp_max_it": "300", "snes_ksp_ew": "true",
+                       "snes_linesearch_type": "bt", "snes_max_it": "60"}),
+    ("anderson", {"snes_type": "anderson", "snes_anderson_m": "10", "snes_anderson_beta": "0.5",
+                  "snes_linesearch_type": "basic", "snes_max_it": "3000"}),
+    ("ngmres", {"snes_type": "ngmres", "snes_ngmres_m": "10", "snes_max_it": "3000"}),
+)
+_counter = itertools.count()
+
+
+@dataclass
+class SolveResult:
+    x: np.ndarray
+    converged: bool
+    reason: int
+    reason_name: str
+    iterations: int
+    residual_norm: float
+    function_evals: int
+    method: str
+    attempts: list = field(default_factory=list)
+    message: str = ""
+
+    def summary(self) -> dict:
+        return {"converged": self.converged, "snes_reason": self.reason_name, "snes_reason_code": self.reason,
+                "iterations": self.iterations, "residual_norm": self.residual_norm,
+                "function_evals": self.function_evals, "method": self.method}
+
+
+def parse_petsc_options(opts) -> dict:
+    """'-snes_type anderson -snes_monitor' or dict → {'snes_type': 'anderson', 'snes_monitor': 'true'}."""
+    if opts is None:
+        return {}
+    if isinstance(opts, dict):
+        return {str(k).lstrip("-"): ("true" if v is None or v is True else str(v)) for k, v in opts.items()}
+    tokens = shlex.split(opts) if isinstance(opts, str) else list(opts)
+    out, key = {}, None
+    for tok in tokens:
+        if tok.startswith("-") and not _is_number(tok):
+            if key is not None:
+                out[key] = "true"
+            key = tok.lstrip("-")
+        elif key is None:
+            raise ValueError(f"PETSc options must look like '-key value', got stray {tok!r}")
+        else:
+            out[key], key = tok, None
+    if key is not None:
+        out[key] = "true"
+    return out
+
+
+def _is_number(tok: str) -> bool:
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False
+
+
+def reason_name(code: int) -> str:
+    from petsc4py import PETSc
+
+    names = {v: k for k, v in vars(PETSc.SNES.ConvergedReason).items() if k.isupper() and isinstance(v, int)}
+    return names.get(int(code), f"REASON_{int(code)}")
+
+
+def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> tuple:
+    from petsc4py import PETSc
+
+    prefix = f"nep{next(_counter)}_"
+    db = PETSc.Options()
+    snes = PETSc.SNES().create(comm=comm)
+    X = PETSc.Vec().createSeq(problem.size, comm=comm)
+    Fv = X.duplicate()
+    errors = []
+
+    def evaluate(snes, Xv, Fo):
+        x = Xv.getArray(readonly=True)
+        f = Fo.getArray()
+        try:
+            with np.errstate(all="ignore"):
+                problem.residual(x, f)
+        except Exception as exc:  # a residual that cannot be evaluated is a divergence, not a crash
+            errors.append(f"{type(exc).__name__}: {exc}")
+            f[:] = np.nan
+
+    try:
+        snes.setOptionsPrefix(prefix)
+        for k, v in options.items():
+            db.setValue(prefix + k, v)
+        snes.setFunction(evaluate, Fv)
+        snes.setFromOptions()
+        X.setArray(x0)
+        snes.solve(None, X)
+        reason = int(snes.getConvergedReason())
+        its = int(snes.getIterationNumber())
+        x = X.getArray().copy()
+    finally:
+        for k in options:
+            db.delValue(prefix + k)
+        snes.destroy()
+        X.destroy()
+        Fv.destroy()
+    return x, reason, its, errors
+
+
+def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm=None,
+          x0: np.ndarray | None = None) -> SolveResult:
+    """Solve problem.residual(x) = 0 with the SNES ladder; never raises for non-convergence."""
+    from petsc4py import PETSc
+
+    comm = comm or PETSc.COMM_SELF
+    counted = CountingProblem(problem)
+    x0 = problem.initial_guess() if x0 is None else np.asarray(x0, dtype=float)
+    scale = max(float(np.linalg.norm(x0)), 1.0)
+    user = parse_petsc_options(options)
+    ladder = LADDER if (fallback or not user) else LADDER[:1]
+    if user.get("snes_type") and not fallback:
+        ladder = (("user", {}),)
+    attempts, res = [], np.empty(problem.size)
+    x, best, reason, name = x0, np.inf, 0, "CONVERGED_ITERATING"
+    for method, base in ladder:
+        opts = {"snes_atol": f"{tol * scale:.6e}", "snes_rtol": "1e-50", "snes_stol": "0", **base, **user}
+        before = counted.evaluations
+        x_try, reason, its, errors = _run_snes(counted, x0, opts, comm)
+        name = reason_name(reason)
+        problem.residual(x_try, res)
+        norm = float(np.linalg.norm(res))
+        ok = reason > 0 and np.isfinite(norm) and norm <= 10 * tol * scale
+        attempts.append({"method": method, "reason": name, "iterations": its, "residual_norm": norm,
+                         "function_evals": counted.evaluations - before, "errors": errors[:3]})
+        if ok:
+            return SolveResult(x_try, True, reason, name, its, norm, counted.evaluations, method, attempts)
+        if np.isfinite(norm) and norm < best:      # report the best iterate of a failed ladder
+            x, best = x_try, norm
+    last = attempts[-1]
+    msg = "; ".join(f"{a['method']}: {a['reason']} after {a['iterations']} its (|R| = {a['residual_norm']:.3g})"
+                    for a in attempts)
+    return SolveResult(x, False, reason, name, last["iterations"], last["residual_norm"], counted.evaluations,
+                       last["method"], attempts, msg)
