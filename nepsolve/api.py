@@ -12,7 +12,7 @@ import numpy as np
 
 from .models.eliashberg import FlatBandEliashberg
 from .physics.params import EliashbergParams, ParameterError
-from .solvers import critical, eigen, snes
+from .solvers import critical, deflation, eigen, snes
 
 MIGDAL_LIMIT = 3.0   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
 
@@ -99,14 +99,20 @@ def critical_temperature(params: EliashbergParams, petsc_options=None, sector: s
 
 
 def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, fallback: bool = True,
-              tol: float = 1e-10) -> dict:
-    """Nonlinear NESS gap Δ(ω) by PETSc SNES (spec §4.3, §6.2), from a BCS-like seed."""
+              tol: float = 1e-10, warmup: int = 0) -> dict:
+    """Nonlinear NESS gap Δ(ω) by PETSc SNES (spec §4.3, §6.2), from a BCS-like seed.
+
+    The normal state (always a root) is deflated first, so Newton finds the gapped branch also
+    from small seeds and close to threshold; if no other root is found, the plain solve reports
+    the state it converges to (normally φ = 0: not superconducting).
+    """
     t0 = time.perf_counter()
     model = FlatBandEliashberg(params)
     normal = _NormalState(petsc_options)
     F_ext = normal(model)
     problem = model.gap_problem(F_ext, seed)
-    res = snes.solve(problem, petsc_options, tol=tol, fallback=fallback)
+    res = deflation.solve_avoiding(problem, [problem.trivial_root()], petsc_options, tol=tol,
+                                   fallback=fallback, warmup=warmup)
     obs = problem.solution(res.x)
     phi_max = float(np.max(np.abs(obs["phi"])))
     out = {"quantity": "delta0", "delta0": obs["delta0"] if res.converged else float("nan"),

@@ -109,7 +109,9 @@ class FlatBandEliashberg:
 
     # ---------------------------------------------------------------- linear gap problem (§6.1)
     def gap_operator(self, F_ext: np.ndarray, sector: str = "even") -> "GapOperator":
-        return GapOperator(self, F_ext, sector)
+        """Linearized gap operator around the normal state with distribution F_ext (spec §6.1)."""
+        omega_tilde = self.omega - self.normal_self_energy(F_ext)
+        return GapOperator(self.grid, omega_tilde, self.grid.center(F_ext, 2), self.n, self.Lam, sector)
 
     # ---------------------------------------------------------------- nonlinear problem (§4.3)
     def gap_problem(self, F_ext: np.ndarray, seed: float = 0.1) -> "GapProblem":
@@ -142,24 +144,25 @@ class KineticProblem:
 class GapOperator:
     """ℝ-linear operator of the linearized gap equation, flat band (spec §6.1):
 
-        𝓛[φ](ω) = (iπ/2)∫dν u(ω−ν) n(ν) − (1/2)∫dν F_el(ω−ν) Re u(ω−ν) Λ^R(ν),   u = φ/ω̃,
+        𝓛[φ](ω) = (iπ/2)∫dν u(ω−ν) n(ν) − (1/2)∫dν F_el(ω−ν) Re u(ω−ν) Λ^R(ν),   u = w·φ/ω̃,
 
-    with ω̃ = ω − Σ_0^R of the normal state.  Real representation: sector 'full' uses
-    x = [Re φ(ω_j); Im φ(ω_j)] (2N); sector 'even' (default) restricts to the physical class
-    φ(−ω) = φ(ω)* (Re φ even, Im φ odd), stored as [Re φ(ω ≥ 0); Im φ(ω > 0)] (N numbers).
+    with ω̃ = ω − Σ_0^R of the normal state and an optional window w(ω) (default 1; the BCS test
+    uses a sharp cutoff).  Real representation: sector 'full' uses x = [Re φ(ω_j); Im φ(ω_j)] (2N);
+    sector 'even' (default) restricts to the physical class φ(−ω) = φ(ω)* (Re φ even, Im φ odd),
+    stored as [Re φ(ω ≥ 0); Im φ(ω > 0)] (N numbers).
     """
 
-    def __init__(self, model: FlatBandEliashberg, F_ext: np.ndarray, sector: str = "even"):
+    def __init__(self, grid: FrequencyGrid, omega_tilde, F_el, noise, coupling, sector: str = "even",
+                 window=None):
         if sector not in ("even", "full"):
             raise ValueError("sector must be 'even' or 'full'")
-        self.model, self.sector = model, sector
-        g = model.grid
-        self.m, self.n_w = g.m, g.n
-        self.omega_tilde = model.omega - model.normal_self_energy(F_ext)
-        self.F_el = g.center(F_ext, 2)
+        self.sector = sector
+        self.m, self.n_w = grid.m, grid.n
+        self.omega_tilde = omega_tilde
+        self.weight = 1.0 if window is None else window
+        self.F_el = F_el
         self.size = self.n_w if sector == "even" else 2 * self.n_w
-        c = model.conv_base
-        self._conv = c
+        self._conv = c = Convolver(grid, {"n": noise, "Lam": coupling})
         self._kn = 0.5j * PI * c.kernels["n"]
         self._kL = -0.5 * c.kernels["Lam"]
 
@@ -181,7 +184,7 @@ class GapOperator:
 
     def apply(self, phi: np.ndarray) -> np.ndarray:
         """𝓛[φ] for complex φ on the base grid."""
-        u = phi / self.omega_tilde
+        u = self.weight * phi / self.omega_tilde
         c = self._conv
         return c.apply(c.transform(u) * self._kn + c.transform(self.F_el * u.real) * self._kL)
 
@@ -269,6 +272,11 @@ class GapProblem:
         sigma0 = self.model.normal_self_energy(self.F_ext)
         K = (self.F * (-sigma0.imag), np.zeros(self.n_w)) if self.kinetic else None
         return sigma0, K
+
+    def trivial_root(self):
+        """The normal state as a packed vector: always a root (deflated in gap searches)."""
+        sigma0, K = self.normal_state()
+        return self.pack(sigma0, np.zeros(self.n_w, dtype=complex), K)
 
     def initial_guess(self):
         """Normal state plus a BCS-like seed φ = φ_0 Ω²/(Ω² + ω²) (spec §6.2)."""

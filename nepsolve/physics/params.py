@@ -96,7 +96,7 @@ class EliashbergParams:
     drive_sigma: float = 0.2
     fel_mode: str = "bath"
     n_omega: int = 8193
-    omega_max: float = 12.0
+    omega_max: float = 16.0
     Omega: float = field(default=1.0, repr=False)
 
     def __post_init__(self):

@@ -1,6 +1,9 @@
 """Nonlinear solves with PETSc SNES, model-agnostic (ELIASHBERG_SPEC §8.4).
 
-`solve(problem)` runs a ladder of methods until one converges:
+`solve(problem)` runs an optional Anderson warm-up (`warmup` iterations, default 0), then a
+ladder of methods until one converges.  (Newton converges to whichever root is nearest — for a
+gap equation possibly the unstable normal state; `solvers.deflation.solve_avoiding` removes
+known roots so that the gapped branch is found.)  Ladder:
   1. matrix-free Newton–Krylov (-snes_mf, GMRES, no preconditioner, Eisenstat–Walker forcing,
      backtracking line search),
   2. Anderson mixing (m = 10, β = 0.5),
@@ -132,9 +135,24 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
     return x, reason, its, errors
 
 
+def _residual_norm(problem, x, work) -> float:
+    """‖R(x)‖₂, NaN if R cannot be evaluated at x."""
+    try:
+        with np.errstate(all="ignore"):
+            problem.residual(x, work)
+        return float(np.linalg.norm(work))
+    except Exception:
+        return float("nan")
+
+
+WARMUP = {"snes_type": "anderson", "snes_anderson_m": "10", "snes_anderson_beta": "0.5",
+          "snes_linesearch_type": "basic"}
+
+
 def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm=None,
-          x0: np.ndarray | None = None) -> SolveResult:
-    """Solve problem.residual(x) = 0 with the SNES ladder; never raises for non-convergence."""
+          x0: np.ndarray | None = None, warmup: int = 0) -> SolveResult:
+    """Solve problem.residual(x) = 0 (Anderson warm-up, then the SNES ladder); never raises for
+    non-convergence.  `warmup=0` starts Newton–Krylov directly from x0."""
     from petsc4py import PETSc
 
     comm = comm or PETSc.COMM_SELF
@@ -146,14 +164,25 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
     if user.get("snes_type") and not fallback:
         ladder = (("user", {}),)
     attempts, res = [], np.empty(problem.size)
+    if warmup > 0:
+        opts = {**WARMUP, "snes_max_it": str(warmup), "snes_atol": f"{tol * scale:.6e}", "snes_rtol": "1e-50",
+                "snes_stol": "0"}
+        x_w, reason, its, errors = _run_snes(counted, x0, opts, comm)
+        norm = _residual_norm(problem, x_w, res)
+        attempts.append({"method": "anderson-warmup", "reason": reason_name(reason), "iterations": its,
+                         "residual_norm": norm, "function_evals": counted.evaluations, "errors": errors[:3]})
+        if reason > 0 and norm <= 10 * tol * scale:
+            return SolveResult(x_w, True, reason, reason_name(reason), its, norm, counted.evaluations,
+                               "anderson-warmup", attempts)
+        if np.isfinite(norm):
+            x0 = x_w
     x, best, reason, name = x0, np.inf, 0, "CONVERGED_ITERATING"
     for method, base in ladder:
         opts = {"snes_atol": f"{tol * scale:.6e}", "snes_rtol": "1e-50", "snes_stol": "0", **base, **user}
         before = counted.evaluations
         x_try, reason, its, errors = _run_snes(counted, x0, opts, comm)
         name = reason_name(reason)
-        problem.residual(x_try, res)
-        norm = float(np.linalg.norm(res))
+        norm = _residual_norm(problem, x_try, res)
         ok = reason > 0 and np.isfinite(norm) and norm <= 10 * tol * scale
         attempts.append({"method": method, "reason": name, "iterations": its, "residual_norm": norm,
                          "function_evals": counted.evaluations - before, "errors": errors[:3]})

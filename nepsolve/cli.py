@@ -1,0 +1,210 @@
+"""Command line of nepsolve (thin: parse, validate, call `nepsolve.api`, print).
+
+Units everywhere: energies, temperatures and frequencies in units of the boson frequency Ω = 1.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import click
+import numpy as np
+
+from .physics.params import SPECS, ParameterError, parse_assignments
+
+UNITS_HELP = """\b
+Units and conventions
+  Energies, temperatures, rates and frequencies are in units of the bare boson
+  frequency Ω = 1 (ħ = k_B = 1).  λ = −g²N0 D^R(0) = 2∫dν α²F(ν)/ν.  Keldysh
+  (Kamenev) conventions: F_el = 1 − 2f (tanh(ω/2T) in equilibrium), F_b = 1 + 2n_B.
+  Δ(ω) = φ(ω)/Z(ω); the gap edge Δ0 solves Re Δ(Δ0) = Δ0.
+"""
+
+
+def _keys_help() -> str:
+    lines = ["\b", "Parameters (--set KEY=VALUE, repeatable):"]
+    for k, s in SPECS.items():
+        lines.append(f"  {k:<12} {s.doc}; {s.describe()}")
+    return "\n".join(lines)
+
+
+def _params(sets):
+    try:
+        return parse_assignments(sets)
+    except ParameterError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def _emit(result: dict, as_json: bool, keys: list[str]):
+    clean = {k: v for k, v in result.items() if k != "arrays"}
+    if as_json:
+        click.echo(json.dumps(_jsonable(clean), sort_keys=True))
+    else:
+        for k in keys:
+            if k in clean:
+                click.echo(f"{k:>20}: {clean[k]}")
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return x if math.isfinite(x) else None
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                          help="Set a model parameter (repeatable); see `nepsolve keys`.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+petsc_option = click.option("--petsc-options", default=None, metavar="'-key value ...'",
+                            help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'.")
+
+
+@click.group(help=f"""nepsolve: steady-state (NESS) Keldysh–Eliashberg solvers.
+
+Electrons on a fermionic bath (rate γ, temperature T_el) coupled to a damped Einstein boson
+(damping κ, bath temperature T_b, optional incoherent drive), flat band, real frequencies.
+
+{UNITS_HELP}""")
+@click.version_option(package_name="nepsolve")
+def main():
+    pass
+
+
+@main.command(help=f"""List the model parameters with their meaning and allowed values.
+
+{UNITS_HELP}""")
+def keys():
+    click.echo(_keys_help())
+
+
+@main.command(help=f"""Critical coupling λ_c (default) or critical temperature T_c.
+
+λ_c: the coupling at which the largest real eigenvalue of the linearized (ℝ-linear) gap
+operator equals 1, at fixed temperatures, bath rates and drive; `lam` is only the start value.
+T_c (--quantity Tc): at fixed `lam`, both bath temperatures are scaled together (T_b/T_el fixed)
+until the instability; the reported T_c is the electron-bath temperature.
+--axis matsubara uses the independent imaginary-axis solver (equilibrium only: T_b = T_el,
+drive_n = 0).
+
+{UNITS_HELP}
+{_keys_help()}""")
+@set_option
+@click.option("--quantity", type=click.Choice(["lambda_c", "Tc"]), default="lambda_c", show_default=True)
+@click.option("--axis", type=click.Choice(["real", "matsubara"]), default="real", show_default=True)
+@json_option
+@petsc_option
+def critical(sets, quantity, axis, as_json, petsc_options):
+    from . import api
+
+    p = _params(sets)
+    if axis == "matsubara":
+        result = _matsubara(p, quantity)
+    elif quantity == "lambda_c":
+        result = api.critical_coupling(p, petsc_options)
+    else:
+        try:
+            result = api.critical_temperature(p, petsc_options)
+        except ParameterError as err:
+            raise click.UsageError(str(err)) from None
+    _emit(result, as_json, ["lambda_c", "T_c", "converged", "message", "wall_time"])
+
+
+def _matsubara(p, quantity):
+    from .models import matsubara
+
+    if not p.equilibrium:
+        raise click.UsageError(
+            "--axis matsubara needs equilibrium: T_b must equal T_el and drive_n must be 0 "
+            f"(got T_el={p.T_el:g}, T_b={p.T_b:g}, drive_n={p.drive_n:g}); use --axis real for a NESS")
+    base = {"axis": "matsubara", "params": p.as_dict()}
+    try:
+        if quantity == "lambda_c":
+            lam_c = matsubara.lambda_c(p.T_el, p.kappa, p.gamma)
+            return {"quantity": "lambda_c", "lambda_c": lam_c, "converged": True, "message": "converged", **base}
+        T_c = matsubara.T_c(p.lam, p.kappa, p.gamma)
+        ok = T_c > 0
+        return {"quantity": "T_c", "T_c": T_c if ok else float("nan"), "converged": ok,
+                "message": "converged" if ok else "no instability above the lowest resolvable T", **base}
+    except ValueError as err:
+        return {"quantity": quantity, "converged": False, "message": str(err), **base}
+
+
+@main.command(help=f"""Solve the nonlinear NESS gap equations for Δ(ω) with PETSc SNES.
+
+The normal state (always a root) is deflated, and matrix-free Newton–Krylov searches for the
+gapped branch; if none is found, the undeflated ladder (Newton–Krylov, Anderson, NGMRES unless
+--no-fallback) reports the state it reaches.  Prints the gap edge delta0 (Re Δ(Δ0) = Δ0; 0 if the solution is normal), the
+SNES converged reason, iterations and final residual norm.  --out FILE.h5 stores Δ(ω), Z(ω),
+φ(ω), ω̃(ω) and F_el(ω) (complex arrays as <name>_re/<name>_im).
+
+{UNITS_HELP}
+{_keys_help()}""")
+@set_option
+@json_option
+@petsc_option
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution to this HDF5 file.")
+@click.option("--seed", type=float, default=0.1, show_default=True,
+              help="Amplitude φ0 of the BCS-like seed φ0/(1+ω²) [Ω].")
+@click.option("--no-fallback", is_flag=True, help="Run only the first SNES method (or the one given in --petsc-options).")
+@click.option("--warmup", type=int, default=0, show_default=True,
+              help="Anderson iterations before Newton–Krylov (0: none).")
+def solve(sets, as_json, petsc_options, out, seed, no_fallback, warmup):
+    from . import api, io
+
+    p = _params(sets)
+    result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup)
+    if out:
+        io.write_solution(out, result)
+        result["out"] = out
+    _emit(result, as_json, ["delta0", "superconducting", "converged", "snes_reason", "iterations",
+                            "residual_norm", "method", "wall_time", "out"])
+
+
+@main.command(help=f"""λ_c along one parameter (a small scan; the sweep pipeline handles grids).
+
+Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out results/scan.h5
+
+{UNITS_HELP}""")
+@set_option
+@click.option("--axis", "axis_key", required=True, type=click.Choice([k for k, s in SPECS.items() if s.kind is float]))
+@click.option("--values", required=True, help="Comma-separated values of the swept parameter.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@petsc_option
+def scan(sets, axis_key, values, out, petsc_options):
+    from . import api, io
+
+    base = _params(sets)
+    try:
+        vals = [float(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise click.UsageError(f"--values must be comma-separated numbers, got {values!r}") from None
+    points = []
+    for v in vals:
+        try:
+            points.append(base.replace(**{axis_key: v}))
+        except ParameterError as err:
+            raise click.UsageError(str(err)) from None
+    records = []
+    with click.progressbar(points, label=f"lambda_c vs {axis_key}", file=sys.stderr) as bar:
+        for p in bar:
+            try:
+                records.append(api.critical_coupling(p, petsc_options))
+            except Exception as err:  # a failed point is recorded, not fatal
+                records.append({"lambda_c": float("nan"), "converged": False, "message": f"{type(err).__name__}: {err}"})
+    io.write_scan(out, axis_key, vals, records, base.as_dict())
+    for v, r in zip(vals, records):
+        click.echo(f"{axis_key} = {v:<10g} lambda_c = {r['lambda_c']:.6f}  {'ok' if r['converged'] else r['message']}")
+    click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
