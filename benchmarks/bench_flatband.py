@@ -41,7 +41,6 @@ import scipy
 from scipy.linalg import toeplitz
 
 from nepsolve import api
-from nepsolve.models.base import CountingProblem
 from nepsolve.models.eliashberg import FlatBandEliashberg
 from nepsolve.physics.params import EliashbergParams
 from nepsolve.solvers import mixing, snes
@@ -56,15 +55,17 @@ ANDERSON_OPTIONS = ("-snes_type anderson -snes_anderson_m 10 -snes_anderson_beta
 MIX_BETA = 0.3
 TOL = 1e-10
 SC_THRESHOLD = 1e-6          # "superconducting" if max|φ| exceeds this
-# Newer snes.solve / api.solve_gap run an Anderson warm-up before the ladder (keyword `warmup`);
-# the pure-method comparisons switch it off, the "solve() default" rows keep the library default.
-SOLVE_HAS_WARMUP = "warmup" in inspect.signature(snes.solve).parameters
-GAP_HAS_WARMUP = "warmup" in inspect.signature(api.solve_gap).parameters
+# snes.solve may run an Anderson warm-up before the ladder (keyword `warmup`, default changed during
+# development); the pure-method runs pass warmup=0, the "solve() default" rows keep the library default.
+_SOLVE_PARAMS = inspect.signature(snes.solve).parameters
+SOLVE_HAS_WARMUP = "warmup" in _SOLVE_PARAMS
+DEFAULT_WARMUP = _SOLVE_PARAMS["warmup"].default if SOLVE_HAS_WARMUP else 0
 
 
 def pure(has_warmup: bool) -> dict:
     """Keyword arguments that make a solve run only the requested method."""
     return {"warmup": 0} if has_warmup else {}
+
 
 # The physical point of parts 2–4 (superconducting: λ_c ≈ 0.78 on these baths).
 POINT = dict(lam=1.2, kappa=0.2, gamma=0.05, T_el=0.05, T_b=0.05)
@@ -234,7 +235,8 @@ def bench_solvers(n: int, omega_max: float, seeds, repeats: int) -> dict:
     print(f"Anderson:      {ANDERSON_OPTIONS}")
     print(f"mixing:        x ← x − {MIX_BETA}·R(x)")
     print(f"solve() default: the library's default snes.solve (" +
-          ("Anderson warm-up of 20 its, then the ladder" if SOLVE_HAS_WARMUP else "the ladder, NK first") +
+          (f"Anderson warm-up of {DEFAULT_WARMUP} its, then the ladder" if DEFAULT_WARMUP
+           else "no warm-up: the ladder, Newton–Krylov first") +
           f"); NK and Anderson rows run {'with warmup=0, ' if SOLVE_HAS_WARMUP else ''}fallback=False")
     print(f"wall time: best of {repeats}; evals: residual evaluations incl. those inside the matrix-free Jacobian")
     points = {"bath": params(n, omega_max), "kinetic": params(n, omega_max, **KINETIC_CHANGES)}
@@ -281,14 +283,28 @@ def bench_solvers(n: int, omega_max: float, seeds, repeats: int) -> dict:
 
 
 # ---------------------------------------------------------------------------- 4. λ_c two ways
-def bisection(p: EliashbergParams, lo: float, hi: float, rel: float, petsc_options=None, fallback=True,
-              **solve_kwargs):
-    """Bisection on λ with nonlinear solves from the BCS seed; returns a record of every solve."""
+def gap_default(p: EliashbergParams) -> dict:
+    """The library's nonlinear gap solve, all defaults (BCS seed 0.1)."""
+    return api.solve_gap(p, tol=TOL)
+
+
+def gap_plain(p: EliashbergParams, options: str, seed: float = 0.1) -> dict:
+    """One SNES method on the plain (undeflated) gap problem from the BCS seed (bypasses api.solve_gap)."""
+    model = FlatBandEliashberg(p)
+    F_ext, _ = electron_distribution(model)
+    problem = model.gap_problem(F_ext, seed)
+    res = snes.solve(problem, options, tol=TOL, fallback=False, **pure(SOLVE_HAS_WARMUP))
+    return {"converged": res.converged, "phi_max": float(np.max(np.abs(problem.unpack(res.x)[1]))),
+            "function_evals": res.function_evals, "method": res.method}
+
+
+def bisection(p: EliashbergParams, lo: float, hi: float, rel: float, solve_fn, threshold: float = SC_THRESHOLD):
+    """Bisection on λ with nonlinear solves `solve_fn(params)`; returns a record of every solve."""
     log = []
 
     def superconducting(lam):
-        d = api.solve_gap(p.replace(lam=lam), petsc_options, fallback=fallback, tol=TOL, **solve_kwargs)
-        sc = bool(d["converged"] and d["phi_max"] > SC_THRESHOLD)
+        d = solve_fn(p.replace(lam=lam))
+        sc = bool(d["converged"] and d["phi_max"] > threshold)
         log.append(dict(lam=lam, sc=sc, conv=d["converged"], evals=d["function_evals"], phi=d["phi_max"],
                         method=d["method"]))
         return sc
@@ -304,11 +320,13 @@ def bisection(p: EliashbergParams, lo: float, hi: float, rel: float, petsc_optio
             lo = mid
     wall = time.perf_counter() - t0
     return dict(lambda_c=0.5 * (lo + hi) if valid else float("nan"), valid=valid, lo=lo, hi=hi, log=log,
+                threshold=threshold,
                 evals=sum(r["evals"] for r in log), solves=len(log), wall=wall,
                 unconverged=sum(not r["conv"] for r in log))
 
 
-def bench_lambda_c(n: int, omega_max: float, bracket, rel: float, min_time: float, repeats: int) -> dict:
+def bench_lambda_c(n: int, omega_max: float, bracket, rel: float, min_time: float, repeats: int,
+                   strict: float = 1e-4) -> dict:
     p = params(n, omega_max)
     header(f"4. Critical coupling λ_c, N_ω = {n}, omega_max = {omega_max:g} (kappa={p.kappa:g} gamma={p.gamma:g}"
            f" T_el=T_b={p.T_el:g}): eigen route vs bisection on nonlinear solves")
@@ -335,33 +353,43 @@ def bench_lambda_c(n: int, omega_max: float, bracket, rel: float, min_time: floa
             if best is None or d["wall_time"] < best["wall_time"]:
                 best = d
         eig[rtol] = best
-    # bisection with the default solve_gap (library default solver, BCS seed 0.1), and with pure Anderson
-    bis = bisection(p, bracket[0], bracket[1], rel)
-    bis_and = bisection(p, bracket[0], bracket[1], rel, ANDERSON_OPTIONS, fallback=False, **pure(GAP_HAS_WARMUP))
+    # bisection with the default api.solve_gap, and with plain SNES Anderson (both from the BCS seed 0.1)
+    bis = bisection(p, bracket[0], bracket[1], rel, gap_default)
+    bis_strict = bisection(p, bracket[0], bracket[1], rel, gap_default, threshold=strict)
+    bis_and = bisection(p, bracket[0], bracket[1], rel, lambda q: gap_plain(q, ANDERSON_OPTIONS))
+    routes = (("bisection, solve_gap default", bis), (f"bisection, solve_gap default, |φ|>{strict:g}", bis_strict),
+              ("bisection, plain Anderson", bis_and))
     # the point of part 3 (λ = 1.2 > λ_c) from the BCS seed 0.1: default solve_gap and pure Newton–Krylov
     probes = {"solve_gap default": api.solve_gap(p, tol=TOL),
-              "pure Newton–Krylov": api.solve_gap(p, NK_OPTIONS, fallback=False, tol=TOL, **pure(GAP_HAS_WARMUP))}
+              "plain Newton–Krylov": gap_plain(p, NK_OPTIONS)}
 
     print(f"{'route':>44} {'lambda_c':>12} {'work':>22} {'resid-equiv':>12} {'wall [s]':>9}")
     for rtol, d in eig.items():
         name = f"eigen (Brent rtol={rtol:g}, start λ={p.lam:g})"
         work = f"{d['matvecs']} matvecs / {d['rho_evaluations']} ρ"
         print(f"{name:>44} {d['lambda_c']:12.8f} {work:>22} {d['matvecs'] * c:12.1f} {d['wall_time']:9.3f}")
-    for name, b in (("bisection, solve_gap default", bis), ("bisection, solve_gap Anderson", bis_and)):
+    for name, b in routes:
         lam_txt = f"{b['lambda_c']:12.8f}" if b["valid"] else f"{'invalid':>12}"
         work = f"{b['evals']} evals / {b['solves']} solves"
         print(f"{name:>44} {lam_txt} {work:>22} {b['evals']:12d} {b['wall']:9.3f}")
     ref = eig[1e-8]
     ref_equiv = ref["matvecs"] * c
     print(f"bisection bracket [{bracket[0]:g}, {bracket[1]:g}] → final width < {rel:g} relative; "
-          f"superconducting ⇔ converged and max|φ| > {SC_THRESHOLD:g}")
-    for name, b in (("default", bis), ("Anderson", bis_and)):
+          f"superconducting ⇔ converged and max|φ| > {SC_THRESHOLD:g} (or the stated threshold); "
+          f"λ_c(bisection) = bracket midpoint")
+    print("  solve_gap default = api.solve_gap(params) as shipped; plain Anderson = snes.solve(gap problem, "
+          "Anderson options above, fallback=False)")
+    for name, b in (("default", bis), (f"default |φ|>{strict:g}", bis_strict), ("Anderson", bis_and)):
         if not b["valid"]:
             print(f"  {name}: bracket endpoints not classified normal/SC: {b['log'][:2]}")
             continue
         print(f"  {name}: λ_c(bisection) − λ_c(eigen) = {b['lambda_c'] - ref['lambda_c']:+.2e} "
               f"(bracket half-width {0.5 * (b['hi'] - b['lo']):.1e}); unconverged solves: {b['unconverged']}; "
               f"evals per solve {min(r['evals'] for r in b['log'])}..{max(r['evals'] for r in b['log'])}")
+        wrong = [r for r in b["log"] if r["sc"] and r["lam"] < ref["lambda_c"]]
+        for r in wrong:
+            print(f"      classified SC below λ_c(eigen): λ = {r['lam']:.6f} ({r['lam'] / ref['lambda_c'] - 1:+.1e} rel), "
+                  f"max|φ| = {r['phi']:.2e}, method {r['method']}  (normal state blurred along the soft mode)")
     print(f"ratio bisection(default)/eigen(rtol=1e-8): residual-equivalents {bis['evals'] / ref_equiv:.1f}, "
           f"wall time {bis['wall'] / ref['wall_time']:.1f}")
     mt = eig[rel]
@@ -372,7 +400,7 @@ def bench_lambda_c(n: int, omega_max: float, bracket, rel: float, min_time: floa
         print(f"check at λ = {p.lam:g} (> λ_c), BCS seed 0.1, {name}: {'SC' if sc else 'NORMAL state'} "
               f"(max|φ| = {d['phi_max']:.2e}, {d['function_evals']} evals, method {d['method']})"
               + ("" if sc else " -> a bisection bracket reaching this λ would be misclassified"))
-    return {"c": c, "eig": eig, "bis": bis, "bis_and": bis_and}
+    return {"c": c, "eig": eig, "bis": bis, "bis_strict": bis_strict, "bis_and": bis_and}
 
 
 # ------------------------------------------------------------------------------------------- main
@@ -441,7 +469,7 @@ def main(argv=None):
                       f"{tag}")
     if 4 in res:
         r = res[4]
-        e, b, ba = r["eig"][1e-8], r["bis"], r["bis_and"]
+        e, b, bs, ba = r["eig"][1e-8], r["bis"], r["bis_strict"], r["bis_and"]
         equiv = e["matvecs"] * r["c"]
         print(f"λ_c eigen: {e['lambda_c']:.6f} ({e['matvecs']} matvecs = {equiv:.0f} residual-equivalents, "
               f"{e['wall_time']:.2f} s)")
@@ -449,8 +477,12 @@ def main(argv=None):
             print(f"λ_c bisection (default solve_gap): {b['lambda_c']:.6f} (diff {b['lambda_c'] - e['lambda_c']:+.1e}; "
                   f"{b['evals']} residual evals in {b['solves']} solves, {b['wall']:.2f} s)  →  bisection/eigen = "
                   f"{b['evals'] / equiv:.1f}× evals, {b['wall'] / e['wall_time']:.1f}× wall")
+        if bs["valid"]:
+            print(f"  same, threshold |φ| > {bs['threshold']:g}:      {bs['lambda_c']:.6f} (diff {bs['lambda_c'] - e['lambda_c']:+.1e}; "
+                  f"{bs['evals']} residual evals, {bs['wall']:.2f} s)  →  bisection/eigen = "
+                  f"{bs['evals'] / equiv:.1f}× evals, {bs['wall'] / e['wall_time']:.1f}× wall")
         if ba["valid"]:
-            print(f"λ_c bisection (Anderson):          {ba['lambda_c']:.6f} (diff {ba['lambda_c'] - e['lambda_c']:+.1e}; "
+            print(f"λ_c bisection (plain Anderson):    {ba['lambda_c']:.6f} (diff {ba['lambda_c'] - e['lambda_c']:+.1e}; "
                   f"{ba['evals']} residual evals, {ba['wall']:.2f} s)  →  bisection/eigen = "
                   f"{ba['evals'] / equiv:.1f}× evals, {ba['wall'] / e['wall_time']:.1f}× wall")
     print(f"total benchmark wall time: {time.perf_counter() - t_start:.1f} s")

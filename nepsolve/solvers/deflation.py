@@ -33,7 +33,7 @@ class DeflatedProblem:
         return self.problem.initial_guess()
 
 
-DEFLATED_BUDGET = {"snes_max_it": "30", "ksp_max_it": "150"}
+DEFLATED_BUDGET = {"snes_max_it": "100", "ksp_max_it": "150"}
 
 
 def solve_avoiding(problem, roots, options=None, tol: float = 1e-10, fallback: bool = True, warmup: int = 0,
