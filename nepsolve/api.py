@@ -14,7 +14,8 @@ from .models.eliashberg import FlatBandEliashberg
 from .physics.params import EliashbergParams, ParameterError
 from .solvers import critical, deflation, eigen, snes
 
-MIGDAL_LIMIT = 3.0   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
+MIGDAL_LIMIT = 3.0
+PHI_THRESHOLD = 1e-4   # [Ω] max|φ| above which a converged solution counts as superconducting   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
 
 
 class _NormalState:
@@ -99,24 +100,34 @@ def critical_temperature(params: EliashbergParams, petsc_options=None, sector: s
 
 
 def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, fallback: bool = True,
-              tol: float = 1e-10, warmup: int = 0) -> dict:
+              tol: float = 1e-10, warmup: int = 0, deflate: bool = True) -> dict:
     """Nonlinear NESS gap Δ(ω) by PETSc SNES (spec §4.3, §6.2), from a BCS-like seed.
 
     The normal state (always a root) is deflated first, so Newton finds the gapped branch also
     from small seeds and close to threshold; if no other root is found, the plain solve reports
     the state it converges to (normally φ = 0: not superconducting).
+
+    `superconducting` means: converged with max|φ| > PHI_THRESHOLD = 1e-4 Ω (the order parameter,
+    not the gap edge — near threshold, or with strong pair breaking, the state can be gapless:
+    φ ≠ 0 but Re Δ(ω) < ω everywhere, reported as delta0 = 0).  Just below λ_c the normal state
+    is a soft mode and a converged normal solution can carry |φ| ~ tol/(1 − ρ), hence a threshold
+    well above the solver tolerance.
     """
     t0 = time.perf_counter()
     model = FlatBandEliashberg(params)
     normal = _NormalState(petsc_options)
     F_ext = normal(model)
     problem = model.gap_problem(F_ext, seed)
-    res = deflation.solve_avoiding(problem, [problem.trivial_root()], petsc_options, tol=tol,
-                                   fallback=fallback, warmup=warmup)
+    if deflate:
+        res = deflation.solve_avoiding(problem, [problem.trivial_root()], petsc_options, tol=tol,
+                                       fallback=fallback, warmup=warmup)
+    else:
+        res = snes.solve(problem, petsc_options, tol=tol, fallback=fallback, warmup=warmup)
     obs = problem.solution(res.x)
     phi_max = float(np.max(np.abs(obs["phi"])))
     out = {"quantity": "delta0", "delta0": obs["delta0"] if res.converged else float("nan"),
-           "superconducting": bool(res.converged and phi_max > 1e-6 and obs["delta0"] > 0),
+           "superconducting": bool(res.converged and phi_max > PHI_THRESHOLD),
+           "gapless": bool(res.converged and phi_max > PHI_THRESHOLD and obs["delta0"] == 0.0),
            "phi_max": phi_max, **res.summary(), "attempts": res.attempts, "message": res.message,
            "wall_time": time.perf_counter() - t0, "params": params.as_dict(), "arrays": obs}
     return out

@@ -143,7 +143,8 @@ def _matsubara(p, quantity):
 The normal state (always a root) is deflated, and matrix-free Newton–Krylov searches for the
 gapped branch; if none is found, the undeflated ladder (Newton–Krylov, Anderson, NGMRES unless
 --no-fallback) reports the state it reaches.  Prints the gap edge delta0 (Re Δ(Δ0) = Δ0; 0 if the solution is normal), the
-SNES converged reason, iterations and final residual norm.  --out FILE.h5 stores Δ(ω), Z(ω),
+SNES converged reason, iterations and final residual norm; `superconducting` means
+max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and gapless = true).  --out FILE.h5 stores Δ(ω), Z(ω),
 φ(ω), ω̃(ω) and F_el(ω) (complex arrays as <name>_re/<name>_im).
 
 {UNITS_HELP}
@@ -157,11 +158,13 @@ SNES converged reason, iterations and final residual norm.  --out FILE.h5 stores
 @click.option("--no-fallback", is_flag=True, help="Run only the first SNES method (or the one given in --petsc-options).")
 @click.option("--warmup", type=int, default=0, show_default=True,
               help="Anderson iterations before Newton–Krylov (0: none).")
-def solve(sets, as_json, petsc_options, out, seed, no_fallback, warmup):
+@click.option("--no-deflation", is_flag=True, help="Do not deflate the normal-state root (plain Newton from the seed).")
+def solve(sets, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
     from . import api, io
 
     p = _params(sets)
-    result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup)
+    result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
+                           deflate=not no_deflation)
     if out:
         io.write_solution(out, result)
         result["out"] = out

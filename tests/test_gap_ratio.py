@@ -48,4 +48,4 @@ def test_T4_gap_closes_where_the_linear_eigenvalue_crosses_one(ratios):
     assert below["converged"] and below["superconducting"]
     # mean-field: Δ(T)/Δ(0) ≈ 1.74 √(1 − T/T_c) = 0.30 at T = 0.97 T_c
     assert 0.15 < below["delta0"] / d_low < 0.45
-    assert not above["superconducting"] and above["phi_max"] < 1e-6
+    assert not above["superconducting"] and above["phi_max"] < 1e-4

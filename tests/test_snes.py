@@ -19,6 +19,7 @@ def problem():
 def test_newton_krylov_anderson_and_mixing_reach_the_same_solution(problem):
     nk = snes.solve(problem, fallback=False)
     assert nk.converged and nk.method == "newton-krylov" and nk.reason_name.startswith("CONVERGED")
+    assert len(nk.attempts) == 1                        # fallback=False: one method only
     assert nk.residual_norm <= 10 * 1e-10 * np.linalg.norm(problem.initial_guess())
     an = snes.solve(problem, "-snes_type anderson -snes_anderson_m 8 -snes_max_it 2000", fallback=False, warmup=0)
     assert an.converged and an.method == "user"

@@ -46,8 +46,11 @@ def solve_avoiding(problem, roots, options=None, tol: float = 1e-10, fallback: b
     from . import snes
 
     deflated = DeflatedProblem(problem, roots)
-    user = snes.parse_petsc_options(options)
-    first = snes.solve(deflated, {**DEFLATED_BUDGET, **user}, tol=tol, fallback=False, x0=x0, warmup=warmup)
+    # the deflated stage is always budgeted Newton–Krylov; of the user's options only monitors and
+    # viewers reach it (method and iteration choices apply to the undeflated solve)
+    passthrough = {k: v for k, v in snes.parse_petsc_options(options).items() if "monitor" in k or "view" in k}
+    first = snes.solve(deflated, {**snes.LADDER[0][1], **DEFLATED_BUDGET, **passthrough}, tol=tol,
+                       fallback=False, x0=x0, warmup=warmup)
     norm = snes._residual_norm(problem, first.x, np.empty(problem.size))
     for a in first.attempts:
         a["method"] = "deflated-" + a["method"]

@@ -160,9 +160,10 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
     x0 = problem.initial_guess() if x0 is None else np.asarray(x0, dtype=float)
     scale = max(float(np.linalg.norm(x0)), 1.0)
     user = parse_petsc_options(options)
-    ladder = LADDER if (fallback or not user) else LADDER[:1]
     if user.get("snes_type") and not fallback:
-        ladder = (("user", {}),)
+        ladder = (("user", {"snes_max_it": "3000"}),)     # the user picked the method
+    else:
+        ladder = LADDER if fallback else LADDER[:1]
     attempts, res = [], np.empty(problem.size)
     if warmup > 0:
         opts = {**WARMUP, "snes_max_it": str(warmup), "snes_atol": f"{tol * scale:.6e}", "snes_rtol": "1e-50",
