@@ -69,6 +69,9 @@ def atomic_h5(path):
     try:
         with h5py.File(tmp, "w") as f:
             yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)        # mkstemp creates 0600; give results the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

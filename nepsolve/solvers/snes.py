@@ -160,8 +160,10 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
     x0 = problem.initial_guess() if x0 is None else np.asarray(x0, dtype=float)
     scale = max(float(np.linalg.norm(x0)), 1.0)
     user = parse_petsc_options(options)
-    if user.get("snes_type") and not fallback:
-        ladder = (("user", {"snes_max_it": "3000"}),)     # the user picked the method
+    if user.get("snes_type") and not fallback:           # the user picked the method
+        label = {"newtonls": "newton-krylov" if user.get("snes_mf") == "true" else "newton"}.get(
+            user["snes_type"], user["snes_type"])
+        ladder = ((label, {"snes_max_it": "3000"}),)
     else:
         ladder = LADDER if fallback else LADDER[:1]
     attempts, res = [], np.empty(problem.size)
