@@ -29,11 +29,44 @@ def _keys_help() -> str:
     return "\n".join(lines)
 
 
-def _params(sets):
+def _load_config(path):
+    """A YAML mapping of model keys (see `nepsolve keys`) and optionally `petsc_options`."""
+    import yaml
+
+    if path is None:
+        return {}, None
     try:
-        return parse_assignments(sets)
+        with open(path) as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise click.UsageError(f"cannot read config {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise click.UsageError(f"config {path} must be a mapping of KEY: VALUE")
+    petsc = data.pop("petsc_options", None)
+    if petsc is not None and not isinstance(petsc, (str, dict)):
+        raise click.UsageError("config key 'petsc_options' must be a string ('-snes_type anderson ...') or a mapping")
+    return data, petsc
+
+
+def _params(sets, config=None):
+    """Parameters from --config (YAML) overridden by --set; the first invalid key is named."""
+    values, _ = _load_config(config)
+    try:
+        base = parse_assignments([f"{k}={v}" for k, v in values.items()])
+        return parse_assignments(sets, base)
     except ParameterError as err:
         raise click.UsageError(str(err)) from None
+
+
+def _petsc(cli_options, config):
+    """PETSc options: the config's, then the command line's (the command line wins)."""
+    from .solvers.snes import parse_petsc_options
+
+    _, from_config = _load_config(config)
+    try:
+        return {**parse_petsc_options(from_config), **parse_petsc_options(cli_options)}
+    except ValueError as err:
+        raise click.UsageError(f"petsc options: {err}") from None
 
 
 def _emit(result: dict, as_json: bool, keys: list[str]):
@@ -66,6 +99,8 @@ set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 petsc_option = click.option("--petsc-options", default=None, metavar="'-key value ...'",
                             help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'.")
+config_option = click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
+                             help="YAML file of model keys and optional petsc_options; --set overrides it.")
 
 
 @click.group(help=f"""nepsolve: steady-state (NESS) Keldysh–Eliashberg solvers.
@@ -98,14 +133,16 @@ drive_n = 0).
 {UNITS_HELP}
 {_keys_help()}""")
 @set_option
+@config_option
 @click.option("--quantity", type=click.Choice(["lambda_c", "Tc"]), default="lambda_c", show_default=True)
 @click.option("--axis", type=click.Choice(["real", "matsubara"]), default="real", show_default=True)
 @json_option
 @petsc_option
-def critical(sets, quantity, axis, as_json, petsc_options):
+def critical(sets, config, quantity, axis, as_json, petsc_options):
     from . import api
 
-    p = _params(sets)
+    p = _params(sets, config)
+    petsc_options = _petsc(petsc_options, config)
     if axis == "matsubara":
         result = _matsubara(p, quantity)
     elif quantity == "lambda_c":
@@ -150,6 +187,7 @@ max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and ga
 {UNITS_HELP}
 {_keys_help()}""")
 @set_option
+@config_option
 @json_option
 @petsc_option
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution to this HDF5 file.")
@@ -159,10 +197,11 @@ max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and ga
 @click.option("--warmup", type=int, default=0, show_default=True,
               help="Anderson iterations before Newton–Krylov (0: none).")
 @click.option("--no-deflation", is_flag=True, help="Do not deflate the normal-state root (plain Newton from the seed).")
-def solve(sets, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
+def solve(sets, config, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
     from . import api, io
 
-    p = _params(sets)
+    p = _params(sets, config)
+    petsc_options = _petsc(petsc_options, config)
     result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
                            deflate=not no_deflation)
     if out:
@@ -178,14 +217,16 @@ Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out 
 
 {UNITS_HELP}""")
 @set_option
+@config_option
 @click.option("--axis", "axis_key", required=True, type=click.Choice([k for k, s in SPECS.items() if s.kind is float]))
 @click.option("--values", required=True, help="Comma-separated values of the swept parameter.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @petsc_option
-def scan(sets, axis_key, values, out, petsc_options):
+def scan(sets, config, axis_key, values, out, petsc_options):
     from . import api, io
 
-    base = _params(sets)
+    base = _params(sets, config)
+    petsc_options = _petsc(petsc_options, config)
     try:
         vals = [float(v) for v in values.split(",") if v.strip()]
     except ValueError:

@@ -32,9 +32,18 @@ fi
 
 # 2. the virtual environment and the pure-wheel dependencies
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-PIP="$VENV/bin/python -m pip"
-$PIP install -q --upgrade pip wheel setuptools
-$PIP install -q mpich numpy scipy mpi4py h5py h5netcdf xarray snakemake \
+pip_q() {   # pip, quiet: its output is shown only on failure (minus this machine's find-links noise)
+  local out
+  out=$(mktemp)
+  if ! "$VENV/bin/python" -m pip "$@" >"$out" 2>&1; then
+    grep -v "^WARNING: Location 'file:" "$out" >&2 || true
+    rm -f "$out"
+    return 1
+  fi
+  rm -f "$out"
+}
+pip_q install -q --upgrade pip wheel setuptools
+pip_q install -q mpich numpy scipy mpi4py h5py h5netcdf xarray snakemake \
   snakemake-executor-plugin-slurm click matplotlib pyyaml jsonschema pytest pytest-timeout tqdm
 
 # 3. PETSc + petsc4py against the venv's MPICH (two separate pip calls: see TOOLCHAIN.md)
@@ -43,14 +52,14 @@ export PETSC_CONFIGURE_OPTIONS="--with-fc=0 --with-cxx=0 --with-x=0 --with-cuda=
 export PATH="$VENV/bin:$PATH"
 if ! "$VENV/bin/python" -c "import petsc4py" 2>/dev/null; then
   log "building PETSc $PETSC_VERSION (several minutes the first time; pip caches the wheel)"
-  $PIP install -q "petsc==$PETSC_VERSION"
+  pip_q install -q "petsc==$PETSC_VERSION"
   log "building petsc4py $PETSC_VERSION"
-  $PIP install -q "petsc4py==$PETSC_VERSION"
+  pip_q install -q "petsc4py==$PETSC_VERSION"
 fi
 
 # 4. nepsolve itself (editable)
 if [ -f pyproject.toml ]; then
-  $PIP install -q --no-build-isolation --no-deps -e .
+  pip_q install -q --no-build-isolation --no-deps -e .
 fi
 echo "$want" > "$stamp"
 log "environment ready in $VENV"

@@ -86,3 +86,22 @@ def test_console_entry_point_help_mentions_units():
     for cmd in ("critical", "solve", "scan", "keys"):
         h = subprocess.run([sys.executable, "-m", "nepsolve", cmd, "--help"], capture_output=True, text=True)
         assert h.returncode == 0 and "Ω = 1" in h.stdout
+
+
+def test_config_file_with_petsc_options_and_set_override(tmp_path):
+    cfg = tmp_path / "point.yaml"
+    cfg.write_text("lam: 1.2\nkappa: 0.2\ngamma: 0.05\nT_el: 0.05\nT_b: 0.05\nn_omega: 4097\nomega_max: 12\n"
+                   "petsc_options: -snes_type anderson -snes_anderson_m 8\n")
+    r = run("solve", "--config", str(cfg), "--json", "--no-deflation", "--no-fallback")
+    res = json.loads(r.output)
+    assert res["converged"] and res["method"] == "anderson" and res["params"]["lam"] == 1.2
+    r2 = json.loads(run("solve", "--config", str(cfg), "--set", "lam=1.3", "--json", "--no-deflation",
+                        "--no-fallback", "--petsc-options", "-snes_type ngmres").output)
+    assert r2["params"]["lam"] == 1.3 and r2["method"] == "ngmres"
+
+
+def test_config_file_bad_key_is_named(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("lam: 1.0\nTel: 0.05\n")
+    r = CliRunner().invoke(main, ["critical", "--config", str(cfg)])
+    assert r.exit_code == 2 and "unknown parameter 'Tel'" in r.output
