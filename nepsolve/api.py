@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from .models.eliashberg import FlatBandEliashberg
-from .physics.params import EliashbergParams, ParameterError
+from .physics.params import EliashbergParams
 from .solvers import critical, deflation, eigen, snes
 
 MIGDAL_LIMIT = 3.0
@@ -87,9 +87,6 @@ def critical_temperature(params: EliashbergParams, petsc_options=None, sector: s
     T_el0, T_b0 = params.T_el, params.T_b
     t_min = min(T_el0, T_b0)
     lo = 5.0 * params.dw / t_min * (1 + 1e-9)
-    for key, scale in params.resolution_scales().items():
-        if key not in ("T_el", "T_b") and params.dw > scale / 5:
-            raise ParameterError(f"grid too coarse for '{key}'")
     hi = 10.0 / max(T_el0, T_b0)
     s, info = _crossing(lambda s: params.replace(T_el=s * T_el0, T_b=s * T_b0), 1.0, False, lo, hi,
                         petsc_options, sector, rtol)

@@ -148,10 +148,7 @@ def critical(sets, config, quantity, axis, as_json, petsc_options):
     elif quantity == "lambda_c":
         result = api.critical_coupling(p, petsc_options)
     else:
-        try:
-            result = api.critical_temperature(p, petsc_options)
-        except ParameterError as err:
-            raise click.UsageError(str(err)) from None
+        result = api.critical_temperature(p, petsc_options)
     _emit(result, as_json, ["lambda_c", "T_c", "converged", "message", "wall_time"])
 
 
