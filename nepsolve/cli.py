@@ -247,5 +247,121 @@ def scan(sets, config, axis_key, values, out, petsc_options):
     click.echo(f"wrote {out}")
 
 
+# ------------------------------------------------------------------------------ sweeps
+SWEEP_HELP = """Study configs (YAML): study, model, quantity (lambda_c | T_c | delta0), fixed (model keys),
+axes (lists or {linspace|logspace: [lo, hi, n]}), chunking (points_per_chunk, ranks_per_chunk,
+ranks_per_point), petsc_options.  See docs/sweep-contract.md."""
+
+
+def _plan_from(config_path):
+    import yaml
+
+    from . import sweep
+
+    try:
+        with open(config_path) as fh:
+            cfg = yaml.safe_load(fh)
+        return sweep.make_plan(cfg)
+    except (OSError, yaml.YAMLError) as err:
+        raise click.UsageError(f"cannot read {config_path}: {err}") from None
+    except sweep.SweepConfigError as err:
+        raise click.UsageError(f"{config_path}: {err}") from None
+
+
+@main.command(help=f"""Validate a study config and print its size before anything runs.
+
+Prints the number of points and chunks and a rough estimate of the core-hours (from this
+project's measured timings); with --out writes the plan (points with content-hashed ids,
+chunks) as JSON, which `sweep-chunk` and `aggregate` read.
+
+{SWEEP_HELP}
+
+{UNITS_HELP}""")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the plan JSON here.")
+@json_option
+def plan(config, out, as_json):
+    from . import sweep
+
+    pl = _plan_from(config)
+    if out:
+        sweep.write_plan(pl, out)
+    secs = sweep.estimate_seconds(pl)
+    ch = pl["config"]["chunking"]
+    info = {"study": pl["config"]["study"], "points": len(pl["points"]), "chunks": len(pl["chunks"]),
+            "axes": {k: len(v) for k, v in pl["axes"].items()}, "ranks_per_chunk": ch["ranks_per_chunk"],
+            "ranks_per_point": ch["ranks_per_point"], "estimated_core_hours": secs / 3600.0,
+            "config_hash": pl["config_hash"]}
+    if as_json:
+        click.echo(json.dumps(info, sort_keys=True))
+    else:
+        axes = " × ".join(f"{k}[{n}]" for k, n in info["axes"].items())
+        click.echo(f"study {info['study']}: {info['points']} points ({axes}) in {info['chunks']} chunks of "
+                   f"<= {ch['points_per_chunk']} points, {ch['ranks_per_chunk']} MPI ranks per chunk, "
+                   f"{ch['ranks_per_point']} per point")
+        click.echo(f"estimated cost: {secs / 3600.0:.3g} core-hours ({secs:.0f} core-seconds; rough, "
+                   f"from this machine's benchmarks)")
+
+
+@main.command("sweep-chunk", help="""Run one chunk of a plan under MPI (mpiexec -n R nepsolve sweep-chunk ...).
+
+COMM_WORLD is split into groups of ranks_per_point ranks; groups take the next unfinished point
+from a shared counter.  Each finished point is written at once (atomically) to
+<out-stem>.d/<id>.json; a rerun skips finished points.  The chunk file is written when all points
+are done.  A failing point is recorded (status, PETSc reason, message); it never aborts the chunk.""")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False))
+@click.option("--chunk", type=int, required=True)
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+def sweep_chunk(plan_path, chunk, out):
+    from . import sweep
+
+    pl = sweep.read_plan(plan_path)
+    try:
+        sweep.run_chunk(pl, chunk, out)
+    except sweep.SweepConfigError as err:
+        raise click.UsageError(str(err)) from None
+
+
+@main.command(help="""Aggregate chunk files into the phase-diagram HDF5 (one dataset per observable,
+shaped by the sweep axes, with dimension scales; provenance on the root) and print a summary.""")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--chunks-dir", type=click.Path(file_okay=False), default=None,
+              help="Directory of chunk_NNNN.h5 files (default: <plan dir>/chunks).")
+@click.option("--allow-missing", is_flag=True, help="Mark points of absent chunk files as missing instead of failing.")
+def aggregate(plan_path, out, chunks_dir, allow_missing):
+    from pathlib import Path
+
+    from . import io, sweep
+
+    pl = sweep.read_plan(plan_path)
+    cdir = Path(chunks_dir) if chunks_dir else Path(plan_path).parent / "chunks"
+    paths = {c: cdir / f"chunk_{c:04d}.h5" for c in range(len(pl["chunks"]))}
+    try:
+        counts = io.write_phase_diagram(out, pl, paths, allow_missing=allow_missing)
+    except io.ChunkFileError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"wrote {out}")
+    click.echo(f"{'points':>10} {'ok':>6} {'failed':>7} {'missing':>8} {'solve time [s]':>15}")
+    click.echo(f"{counts['points']:>10} {counts['ok']:>6} {counts['failed']:>7} {counts['missing']:>8} "
+               f"{counts['wall_time']:>15.1f}")
+
+
+@main.command(help="Draw the phase diagram of an aggregated HDF5 file (PNG and PDF); failed points are marked.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Output path without extension.")
+@click.option("--format", "formats", multiple=True, default=("png", "pdf"), show_default=True)
+def plot(path, out, formats):
+    from . import plot as plotting
+
+    try:
+        files = plotting.plot_phase_diagram(path, out, formats=tuple(formats))
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    for f in files:
+        click.echo(f"wrote {f}")
+    click.echo(plotting.summary_table(path))
+
+
 if __name__ == "__main__":
     main()

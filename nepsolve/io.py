@@ -79,11 +79,12 @@ def atomic_h5(path):
         raise
 
 
-def _root_attrs(f, kind: str, params: dict, extra: dict | None = None):
+def _root_attrs(f, kind: str, params: dict | None, extra: dict | None = None):
     f.attrs["kind"] = kind
     f.attrs["units"] = UNITS
     f.attrs["conventions"] = CONVENTIONS
-    f.attrs["params_json"] = json.dumps(params, sort_keys=True)
+    if params is not None:
+        f.attrs["params_json"] = json.dumps(params, sort_keys=True)
     for k, v in provenance().items():
         f.attrs[k] = v
     for k, v in (extra or {}).items():
@@ -147,3 +148,131 @@ def read_solution(path) -> dict:
                 out[k] = f[k][()]
         out["attrs"] = dict(f.attrs)
     return out
+
+
+# ------------------------------------------------------------------------------------ sweeps
+STATUS_CODES = {"ok": 0, "failed": 1, "missing": 2}
+_STR = h5py.string_dtype()
+CHUNK_FIELDS = ("value", "status", "snes_reason", "snes_reason_name", "iterations", "residual_norm",
+                "wall_time", "message")
+
+
+class ChunkFileError(RuntimeError):
+    """A chunk file that is truncated, corrupted or does not belong to the plan."""
+
+
+def write_chunk(path, plan: dict, chunk: int, records: list[dict]) -> None:
+    """Per-point records of one chunk, in the plan's order, with the plan hash (atomic)."""
+    with atomic_h5(path) as f:
+        f.attrs["kind"] = "chunk"
+        f.attrs["chunk"] = chunk
+        f.attrs["config_hash"] = plan["config_hash"]
+        f.attrs["n_points"] = len(records)
+        f.attrs["units"] = UNITS
+        f.create_dataset("id", data=np.array([r["id"] for r in records], dtype=object), dtype=_STR)
+        f.create_dataset("index", data=np.array([r["index"] for r in records], dtype="i4"))
+        f.create_dataset("value", data=np.array([r["value"] for r in records], dtype="f8"))
+        f.create_dataset("status", data=np.array([STATUS_CODES[r["status"]] for r in records], dtype="i1"))
+        f.create_dataset("snes_reason", data=np.array([r["snes_reason"] for r in records], dtype="i4"))
+        for key in ("snes_reason_name", "message"):
+            f.create_dataset(key, data=np.array([str(r[key]) for r in records], dtype=object), dtype=_STR)
+        f.create_dataset("iterations", data=np.array([r["iterations"] for r in records], dtype="i4"))
+        for key in ("residual_norm", "wall_time"):
+            f.create_dataset(key, data=np.array([r[key] for r in records], dtype="f8"))
+        f.attrs["complete"] = True       # written last: a file without it was cut short
+
+
+def read_chunk(path, plan: dict, chunk: int) -> dict:
+    """Arrays of a chunk file, checked against the plan; raises ChunkFileError naming the file."""
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("kind") != "chunk" or not f.attrs.get("complete", False):
+                raise ChunkFileError(f"chunk file {path} is incomplete (no 'complete' mark): rerun the chunk")
+            if f.attrs.get("config_hash") != plan["config_hash"]:
+                raise ChunkFileError(f"chunk file {path} belongs to another config "
+                                     f"(hash {f.attrs.get('config_hash')} != {plan['config_hash']})")
+            data = {"id": [s.decode() if isinstance(s, bytes) else s for s in f["id"][()]]}
+            for key in CHUNK_FIELDS:
+                arr = f[key][()]
+                if arr.dtype == object:
+                    arr = np.array([s.decode() if isinstance(s, bytes) else s for s in arr], dtype=object)
+                data[key] = arr
+    except ChunkFileError:
+        raise
+    except (OSError, KeyError, ValueError) as err:
+        raise ChunkFileError(f"chunk file {path} is truncated or corrupted: {err}") from None
+    expected = plan["chunks"][chunk]
+    if data["id"] != expected:
+        lost = sorted(set(expected) - set(data["id"]))
+        dup = len(data["id"]) - len(set(data["id"]))
+        raise ChunkFileError(f"chunk file {path} does not hold the plan's points "
+                             f"({len(lost)} missing, {dup} duplicated)")
+    return data
+
+
+def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool = False) -> dict:
+    """Aggregate chunk files into one dataset per observable shaped by the sweep axes.
+
+    `chunk_paths` maps chunk index → file.  Missing chunk files are an error unless `allow_missing`
+    (then their points get status 2 = missing).  Returns counts for a summary table.
+    """
+    cfg = plan["config"]
+    names = list(plan["axes"])
+    shape = tuple(len(plan["axes"][n]) for n in names)
+    where = {p["id"]: tuple(p["index"]) for p in plan["points"]}
+    value = np.full(shape, np.nan)
+    status = np.full(shape, STATUS_CODES["missing"], dtype="i1")
+    reason = np.zeros(shape, dtype="i4")
+    iters = np.zeros(shape, dtype="i4")
+    resid = np.full(shape, np.nan)
+    wall = np.full(shape, np.nan)
+    texts = {k: np.full(shape, "", dtype=object) for k in ("snes_reason_name", "message", "point_id")}
+    for p in plan["points"]:
+        texts["point_id"][tuple(p["index"])] = p["id"]
+    for c in range(len(plan["chunks"])):
+        path_c = chunk_paths.get(c)
+        if path_c is None or not Path(path_c).exists():
+            if allow_missing:
+                continue
+            raise ChunkFileError(f"chunk file for chunk {c} is missing ({path_c})")
+        d = read_chunk(path_c, plan, c)
+        for k, pid in enumerate(d["id"]):
+            ix = where[pid]
+            value[ix], status[ix], reason[ix] = d["value"][k], d["status"][k], d["snes_reason"][k]
+            iters[ix], resid[ix], wall[ix] = d["iterations"][k], d["residual_norm"][k], d["wall_time"][k]
+            texts["snes_reason_name"][ix], texts["message"][ix] = d["snes_reason_name"][k], d["message"][k]
+    with atomic_h5(path) as f:
+        _root_attrs(f, "phase_diagram", None, {"study": cfg["study"], "model": cfg["model"],
+                                             "quantity": cfg["quantity"], "axes": names,
+                                             "config_json": json.dumps(cfg, sort_keys=True),
+                                             "config_hash": plan["config_hash"]})
+        scales = []
+        for n in names:
+            vals = plan["axes"][n]
+            if all(isinstance(v, str) for v in vals):
+                ds = f.create_dataset(n, data=np.array(vals, dtype=object), dtype=_STR)
+            else:
+                ds = f.create_dataset(n, data=np.asarray(vals, dtype="f8"))
+                ds.attrs["units"] = "Omega" if n not in ("lam", "drive_n", "n_omega") else "1"
+            ds.make_scale(n)
+            scales.append(ds)
+
+        def put(name, arr, **attrs):
+            ds = f.create_dataset(name, data=arr, dtype=_STR if arr.dtype == object else arr.dtype)
+            for i, s in enumerate(scales):
+                ds.dims[i].attach_scale(s)
+            for k, v in attrs.items():
+                ds.attrs[k] = v
+
+        put(cfg["quantity"], value, units="Omega" if cfg["quantity"] != "lambda_c" else "1")
+        put("status", status, flag_values=np.array([0, 1, 2], dtype="i1"), flag_meanings="ok failed missing")
+        put("snes_reason", reason, description="PETSc SNES converged reason (0: eigen route, no SNES)")
+        put("iterations", iters, description="SNES iterations, or rho evaluations for critical searches")
+        put("residual_norm", resid)
+        put("wall_time", wall, units="s")
+        for k, arr in texts.items():
+            put(k, arr)
+    counts = {s: int(np.sum(status == code)) for s, code in STATUS_CODES.items()}
+    counts.update(points=int(status.size), wall_time=float(np.nansum(wall)))
+    return counts

@@ -1,0 +1,540 @@
+"""Figures and summaries of an aggregated phase diagram (`phase_diagram.h5`, see docs/sweep-contract.md).
+
+This module knows only the aggregated HDF5 layout, never the solvers:
+* root attributes `quantity` (dataset name of the plotted quantity) and `axes` (JSON list of axis names,
+  in array-dimension order), plus `study`, `config_json`, provenance, ...;
+* one 1-D dataset per axis (float64, or variable-length UTF-8 strings for categorical axes);
+* per-point datasets of shape (len(axis_1), ..., len(axis_k)): the quantity, `status` (0 ok, 1 failed,
+  2 missing), `wall_time` [s], ...
+
+All energies and temperatures are in units of the boson frequency Ω = 1; axis labels say so.
+
+Public API:
+    read_phase_diagram(path) -> dict
+    plot_phase_diagram(path, out, formats=None, return_figure=False) -> list[str] | (list[str], Figure)
+    summary_table(path) -> str
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+__all__ = ["read_phase_diagram", "plot_phase_diagram", "summary_table", "label"]
+
+STATUS_OK, STATUS_FAILED, STATUS_MISSING = 0, 1, 2
+MAX_PANELS = 12
+MAX_CURVE_VALUES = 4          # an axis with at most this many values is drawn as one curve per value
+
+LABELS = {
+    "T_b": "$T_b$ [Ω]", "T_el": "$T_{el}$ [Ω]", "lam": "λ", "kappa": "κ [Ω]", "gamma": "γ [Ω]",
+    "drive_n": "drive $n_d$", "drive_omega": "$ω_d$ [Ω]", "drive_sigma": "$σ_d$ [Ω]",
+    "lambda_c": "$λ_c$", "T_c": "$T_c$ [Ω]", "delta0": "$Δ_0$ [Ω]",
+}
+_PLAIN = {"lambda_c": "λ_c", "T_c": "T_c [Ω]", "delta0": "Δ_0 [Ω]"}   # for the text summary
+_FAILED_STYLE = dict(marker="x", color="red", linestyle="none", markersize=8, markeredgewidth=1.8)
+_MISSING_STYLE = dict(marker="x", color="red", alpha=0.45, linestyle="none", markersize=8, markeredgewidth=1.2)
+_IMAGE_SUFFIXES = {"png", "pdf", "svg", "svgz", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"}
+
+
+def label(name: str) -> str:
+    """Axis/quantity label with units (Ω = 1); the raw name if unknown."""
+    return LABELS.get(name, name)
+
+
+def _symbol(name: str) -> str:
+    """Label without the unit, for "name = value" annotations."""
+    return label(name).removesuffix(" [Ω]")
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+def _str(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _str(value[()])
+    return str(value)
+
+
+def _attr(value):
+    """HDF5 attribute -> plain Python (bytes decoded, numpy scalars unwrapped)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "SO":
+            return [_str(v) for v in value.ravel()]
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _read_array(ds) -> np.ndarray:
+    """Dataset -> numpy array; string datasets (variable or fixed length) -> array of str."""
+    if h5py.check_string_dtype(ds.dtype) is not None:
+        return np.array(ds.asstr()[()], dtype=str)
+    data = ds[()]
+    if isinstance(data, np.ndarray) and data.dtype.kind in "SO":
+        return np.array([_str(v) for v in data.ravel()], dtype=str).reshape(data.shape)
+    return np.asarray(data)
+
+
+def read_phase_diagram(path) -> dict:
+    """Read an aggregated phase-diagram file.
+
+    Returns a dict with
+      path, study, model: str;
+      axes: list of axis names in array-dimension order;
+      coords: {axis name: 1-D array} (float for numeric axes, str for categorical ones), in axis order;
+      quantity: name of the quantity; values: its array (float, NaN where failed/missing);
+      status: int array (0 ok, 1 failed, 2 missing), derived from finiteness if the file has none;
+      wall_time: float array [s] or None;
+      data: {name: array} of every per-point dataset (shape = grid shape), strings decoded;
+      attrs: root attributes (bytes decoded, JSON left as str).
+    Raises ValueError naming the file if it is not a phase-diagram file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"phase-diagram file {path} does not exist")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise ValueError(f"{path} is not a phase-diagram file (not a readable HDF5 file: {exc})") from exc
+    with f:
+        attrs = {k: _attr(v) for k, v in f.attrs.items()}
+        missing = [k for k in ("quantity", "axes") if k not in attrs]
+        if missing:
+            raise ValueError(f"{path} is not a phase-diagram file: root attribute(s) {', '.join(missing)} missing "
+                             "(expected the aggregated layout of docs/sweep-contract.md)")
+        quantity = _str(attrs["quantity"])
+        axes = attrs["axes"]
+        if isinstance(axes, str):
+            try:
+                axes = json.loads(axes)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: root attribute 'axes' is not a JSON list: {axes!r}") from exc
+        if not isinstance(axes, (list, tuple)) or not axes:
+            raise ValueError(f"{path}: root attribute 'axes' must be a non-empty list of axis names, got {axes!r}")
+        axes = [_str(a) for a in axes]
+        coords = {}
+        for name in axes:
+            if name not in f or not isinstance(f[name], h5py.Dataset) or f[name].ndim != 1:
+                raise ValueError(f"{path}: axis {name!r} has no 1-D coordinate dataset")
+            c = _read_array(f[name])
+            coords[name] = c if c.dtype.kind == "U" else c.astype(float)
+        shape = tuple(len(c) for c in coords.values())
+        if quantity not in f:
+            raise ValueError(f"{path}: quantity dataset {quantity!r} is missing")
+        data = {}
+        for name, obj in f.items():
+            if isinstance(obj, h5py.Dataset) and name not in coords and obj.shape == shape:
+                data[name] = _read_array(obj)
+        if quantity not in data:
+            raise ValueError(f"{path}: quantity {quantity!r} has shape {f[quantity].shape}, expected {shape} "
+                             f"from the axes {axes}")
+    values = np.array(data[quantity], dtype=float)
+    if "status" in data:
+        status = np.asarray(data["status"]).astype(int)
+    else:
+        status = np.where(np.isfinite(values), STATUS_OK, STATUS_FAILED)
+    wall = np.asarray(data["wall_time"], dtype=float) if "wall_time" in data else None
+    return {"path": str(path), "study": _str(attrs.get("study", path.parent.name or path.stem)),
+            "model": _str(attrs.get("model", "")), "axes": axes, "coords": coords, "quantity": quantity,
+            "values": values, "status": status, "wall_time": wall, "data": data, "attrs": attrs}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def _is_categorical(c: np.ndarray) -> bool:
+    return c.dtype.kind in "UOS"
+
+
+def _use_log(c: np.ndarray) -> bool:
+    """Positive coordinates spanning > 30x that are closer to log- than to linear spacing."""
+    if _is_categorical(c) or len(c) < 2:
+        return False
+    c = np.unique(c[np.isfinite(c)])
+    if len(c) < 2 or c[0] <= 0 or c[-1] / c[0] <= 30:
+        return False
+    if len(c) == 2:
+        return True
+
+    def cv(d):
+        return np.std(d) / np.mean(d)
+
+    cv_log, cv_lin = cv(np.diff(np.log(c))), cv(np.diff(c))
+    return cv_log < 0.25 or cv_log < cv_lin
+
+
+def _edges(c: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges of sorted cell-centre coordinates (geometric midpoints on a log axis)."""
+    x = np.log(c) if log else np.asarray(c, dtype=float)
+    if len(x) == 1:
+        half = 0.5 if not log else 0.5 * np.log(2.0)
+        if not log and x[0] != 0:
+            half = 0.1 * abs(x[0])
+        e = np.array([x[0] - half, x[0] + half])
+    else:
+        mid = 0.5 * (x[1:] + x[:-1])
+        e = np.concatenate([[x[0] - (mid[0] - x[0])], mid, [x[-1] + (x[-1] - mid[-1])]])
+    return np.exp(e) if log else e
+
+
+def _positions(c: np.ndarray):
+    """Plot positions of an axis: numeric coordinates, or 0..n-1 for a categorical one."""
+    return np.arange(len(c), dtype=float) if _is_categorical(c) else np.asarray(c, dtype=float)
+
+
+def _format_value(v) -> str:
+    return v if isinstance(v, str) else f"{float(v):.4g}"
+
+
+def _set_axis(ax, which: str, name: str, c: np.ndarray):
+    set_label = ax.set_xlabel if which == "x" else ax.set_ylabel
+    set_label(label(name))
+    if _is_categorical(c):
+        (ax.set_xticks if which == "x" else ax.set_yticks)(np.arange(len(c)), list(c))
+    elif _use_log(c):
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+
+
+def _mark_points(ax, x, status, *, y=None, stagger=None, size=8.0):
+    """Red 'x' markers for failed (status 1 and other codes) and missing (status 2) points.
+
+    x, status: flat arrays of equal length; y: data y positions (heat maps) or None for the bottom
+    of the axes (line plots), where `stagger` (same length, int) shifts markers of different curves.
+    Returns the number of markers drawn.
+    """
+    x, status = np.asarray(x, dtype=float), np.asarray(status)
+    n = 0
+    for kind, mask, style in (("failed", (status != STATUS_OK) & (status != STATUS_MISSING), _FAILED_STYLE),
+                              ("missing", status == STATUS_MISSING, _MISSING_STYLE)):
+        count = int(mask.sum())
+        if not count:
+            continue
+        style = dict(style, markersize=size, markeredgewidth=style["markeredgewidth"] * min(1.0, size / 6))
+        if y is None:
+            yy = 0.03 + (0.035 * np.asarray(stagger)[mask] if stagger is not None else 0.0)
+            yy = np.broadcast_to(yy, (count,))
+            ax.plot(x[mask], yy, transform=ax.get_xaxis_transform(), clip_on=False, zorder=5,
+                    label=f"{kind} ({count})", gid=kind, **style)
+        else:
+            ax.plot(x[mask], np.asarray(y, dtype=float)[mask], zorder=5, label=f"{kind} ({count})", gid=kind,
+                    **style)
+        n += count
+    return n
+
+
+def _bottom_room(ax, frac):
+    """Lower the y limit so that data stays above the bottom `frac` of the axes (where markers sit)."""
+    if not any(len(line.get_xdata()) and line.get_gid() is None for line in ax.get_lines()):
+        return
+    ax.autoscale_view()
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo - (hi - lo) * frac / (1 - frac), hi)
+
+
+def _note_if_empty(ax, values, status):
+    if not np.any(np.isfinite(values) & (status == STATUS_OK)):
+        ax.text(0.5, 0.5, "no converged point", transform=ax.transAxes, ha="center", va="center",
+                fontsize=12, color="0.3", bbox=dict(boxstyle="round", fc="white", ec="0.6"))
+
+
+def _order(c: np.ndarray) -> np.ndarray:
+    """Index that sorts a numeric axis (categorical axes keep their order)."""
+    return np.arange(len(c)) if _is_categorical(c) else np.argsort(c, kind="stable")
+
+
+# ---------------------------------------------------------------------------------------------- drawing
+
+def _draw_1d(ax, name, c, values, status, quantity):
+    idx = _order(c)
+    c, values, status = c[idx], values[idx], status[idx]
+    x = _positions(c)
+    good = (status == STATUS_OK) & np.isfinite(values)
+    ax.plot(x[good], values[good], "o-", color="C0", label=label(quantity))
+    if _mark_points(ax, x, status):
+        _bottom_room(ax, 0.08)
+    _set_axis(ax, "x", name, c)
+    ax.set_ylabel(label(quantity))
+    _note_if_empty(ax, values, status)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+
+
+def _curve_axis(names, coords):
+    """Index (0 or 1) of the axis drawn as one curve per value, or None for a heat map."""
+    cands = [i for i in (0, 1) if _is_categorical(coords[names[i]]) or len(coords[names[i]]) <= MAX_CURVE_VALUES]
+    if not cands:
+        return None
+    cat = [i for i in cands if _is_categorical(coords[names[i]])]
+    if len(cat) == 1:
+        return cat[0]
+    pool = cat or cands
+    # fewer curves; on a tie the second axis gives the curves, the first stays on x
+    return min(reversed(pool), key=lambda i: len(coords[names[i]]))
+
+
+def _draw_curves(ax, names, coords, values, status, quantity, k, legend=True):
+    """One curve per value of axis k (0/1) vs the other axis; values/status have shape (n0, n1)."""
+    xi = 1 - k
+    if k == 0:
+        values, status = values.T, status.T          # -> (n_x, n_curves)
+    xname, cname = names[xi], names[k]
+    xc, cc = coords[xname], coords[cname]
+    idx = _order(xc)
+    xc, values, status = xc[idx], values[idx], status[idx]
+    x = _positions(xc)
+    colors = _curve_colors(len(cc))
+    for j, v in enumerate(cc):
+        good = (status[:, j] == STATUS_OK) & np.isfinite(values[:, j])
+        ax.plot(x[good], values[good, j], "o-", color=colors[j], label=f"{_symbol(cname)} = {_format_value(v)}")
+    stagger = np.broadcast_to(np.minimum(np.arange(len(cc)), 5), status.shape)   # one marker row per curve
+    if _mark_points(ax, np.broadcast_to(x[:, None], status.shape).ravel(), status.ravel(), stagger=stagger.ravel()):
+        _bottom_room(ax, 0.08 + 0.035 * int(stagger[status != STATUS_OK].max()))
+    _set_axis(ax, "x", xname, xc)
+    ax.set_ylabel(label(quantity))
+    _note_if_empty(ax, values, status)
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small")
+
+
+def _curve_colors(n):
+    import matplotlib
+
+    if n <= 9:  # tab10 without its red (C3), which is reserved for failed points
+        return [c for i, c in enumerate(matplotlib.colormaps["tab10"].colors) if i != 3][:n]
+    return [matplotlib.colormaps["viridis"](t) for t in np.linspace(0, 0.9, n)]
+
+
+def _draw_heatmap(ax, names, coords, values, status, quantity, norm, legend=True):
+    """Heat map of values (n0, n1): axis 0 on x, axis 1 on y. Returns the QuadMesh."""
+    import matplotlib
+
+    xname, yname = names
+    xc, yc = coords[xname], coords[yname]
+    ix, iy = _order(xc), _order(yc)
+    xc, yc = xc[ix], yc[iy]
+    values, status = values[np.ix_(ix, iy)], status[np.ix_(ix, iy)]
+    xlog, ylog = _use_log(xc), _use_log(yc)
+    shown = np.ma.masked_invalid(np.where(status == STATUS_OK, values, np.nan)).T    # (ny, nx)
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="lightgray")
+    mesh = ax.pcolormesh(_edges(xc, xlog), _edges(yc, ylog), shown, cmap=cmap, norm=norm, shading="flat")
+    finite = shown.compressed()
+    if finite.size and np.ptp(finite) > 0 and min(shown.shape) >= 2 and shown.count() >= 4:
+        try:
+            cs = ax.contour(xc, yc, shown, levels=6, colors="k", linewidths=0.7, alpha=0.8)
+            ax.clabel(cs, fontsize="x-small", fmt="%.3g")
+        except (ValueError, TypeError):   # degenerate geometry (e.g. too few finite cells); contours are optional
+            pass
+    X, Y = np.meshgrid(xc, yc, indexing="ij")
+    size = float(np.clip(min(180 / len(xc), 150 / len(yc)), 3, 8))     # smaller markers on dense grids
+    _mark_points(ax, X.ravel(), status.ravel(), y=Y.ravel(), size=size)
+    _set_axis(ax, "x", xname, xc)
+    _set_axis(ax, "y", yname, yc)
+    _note_if_empty(ax, values, status)
+    if legend and np.any(status != STATUS_OK):   # above the axes, right-aligned, off the data
+        ax.legend(fontsize="x-small", loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False,
+                  borderaxespad=0.1, handletextpad=0.2, columnspacing=0.8)
+    return mesh
+
+
+def _norm(values, status):
+    from matplotlib.colors import Normalize
+
+    ok = values[(status == STATUS_OK) & np.isfinite(values)]
+    if ok.size == 0:
+        return Normalize(0.0, 1.0)
+    lo, hi = float(ok.min()), float(ok.max())
+    if lo == hi:
+        pad = 0.05 * abs(lo) or 0.5
+        lo, hi = lo - pad, hi + pad
+    return Normalize(lo, hi)
+
+
+def _draw_2d(ax, names, coords, values, status, quantity, norm=None, legend=True):
+    """2-axis case on one Axes; returns the QuadMesh of a heat map, None for curves."""
+    k = _curve_axis(names, coords)
+    if k is not None:
+        _draw_curves(ax, names, coords, values, status, quantity, k, legend=legend)
+        return None
+    return _draw_heatmap(ax, names, coords, values, status, quantity, norm or _norm(values, status), legend=legend)
+
+
+def _panel_axes(names, coords):
+    """For 3+ axes: (the two axes drawn in every panel, the axes enumerating panels) minimising the panel count."""
+    best = None
+    for extra in itertools.combinations(range(len(names)), len(names) - 2):
+        n = int(np.prod([len(coords[names[i]]) for i in extra]))
+        # fewest panels; on a tie prefer the later axes as panel axes (config order = importance)
+        key = (n, [-i for i in reversed(extra)])
+        if best is None or key < best[0]:
+            best = (key, extra)
+    extra = best[1]
+    return [i for i in range(len(names)) if i not in extra], list(extra), best[0][0]
+
+
+def _subtitle(pd) -> str:
+    try:
+        fixed = json.loads(pd["attrs"].get("config_json", "{}")).get("fixed", {}) or {}
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        return ""
+    text = ", ".join(f"{k} = {_format_value(v) if isinstance(v, (int, float, str)) else v}"
+                     for k, v in fixed.items())
+    return text if len(text) <= 110 else text[:107] + "..."
+
+
+def _figure(pd):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names, coords = pd["axes"], pd["coords"]
+    values = np.where(pd["status"] == STATUS_OK, pd["values"], np.nan)
+    status, quantity = pd["status"], pd["quantity"]
+    title = f"{pd['study']}: {label(quantity)}"
+    sub = _subtitle(pd)
+    if len(names) == 1:
+        fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+        _draw_1d(ax, names[0], coords[names[0]], values, status, quantity)
+    elif len(names) == 2:
+        fig, ax = plt.subplots(figsize=(6.6, 5.0), layout="constrained")
+        mesh = _draw_2d(ax, names, coords, values, status, quantity)
+        if mesh is not None:
+            fig.colorbar(mesh, ax=ax, label=label(quantity))
+    else:
+        inner, extra, n_panels = _panel_axes(names, coords)
+        if n_panels > MAX_PANELS:
+            sizes = " x ".join(f"{names[i]} ({len(coords[names[i]])})" for i in extra)
+            raise ValueError(f"{pd['path']}: {len(names)} axes need {n_panels} panels ({sizes}); at most "
+                             f"{MAX_PANELS} are drawn. Plot a slice or reorder/reduce the axes.")
+        ncols = min(n_panels, 3 if n_panels in (5, 6, 9) else 4)
+        nrows = -(-n_panels // ncols)
+        fig, axs = plt.subplots(nrows, ncols, figsize=(4.3 * ncols + 1.0, 3.6 * nrows + 0.6), squeeze=False,
+                                sharex=True, sharey=True, layout="constrained")
+        order = inner + extra
+        v_t, s_t = np.transpose(values, order), np.transpose(status, order)
+        inner_names = [names[i] for i in inner]
+        norm = _norm(values, status)
+        mesh = None
+        for p, combo in enumerate(itertools.product(*(range(len(coords[names[i]])) for i in extra))):
+            ax = axs.flat[p]
+            sel = (slice(None), slice(None)) + combo
+            m = _draw_2d(ax, inner_names, coords, v_t[sel], s_t[sel], quantity, norm=norm)
+            mesh = m if m is not None else mesh
+            ax.set_title(", ".join(f"{_symbol(names[i])} = {_format_value(coords[names[i]][j])}"
+                                   for i, j in zip(extra, combo)), fontsize="medium", loc="left")
+            if p % ncols:
+                ax.set_ylabel("")
+            if p < n_panels - ncols:
+                ax.set_xlabel("")
+        for ax in axs.flat[n_panels:]:
+            ax.set_visible(False)
+        if mesh is not None:
+            fig.colorbar(mesh, ax=axs, label=label(quantity), shrink=0.9)
+    fig.suptitle(title + (f"\n{sub}" if sub else ""), fontsize="large")
+    return fig
+
+
+def _save(fig, stem: Path, fmt: str) -> str:
+    target = stem.with_name(f"{stem.name}.{fmt}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=fmt, dpi=150)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return str(target)
+
+
+def plot_phase_diagram(path, out, formats=None, *, return_figure: bool = False):
+    """Draw the phase diagram of an aggregated file and write one figure per format.
+
+    out: output path with or without extension (a known image extension is stripped and, if `formats`
+    is None, used as the only format); formats: e.g. ("png", "pdf"); None means ("png",) or out's extension.
+    Files are written atomically. Returns the list of written paths, or (paths, Figure) with
+    return_figure=True (the figure is then left open for inspection; close it with matplotlib.pyplot.close).
+
+    1 axis: line plot; 2 axes: curves (categorical axis or one with <= 4 values) or heat map;
+    3+ axes: up to 12 panels of the 2-axis case. Failed/missing points are red 'x' markers.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower().lstrip(".")
+    stem = out.with_suffix("") if suffix in _IMAGE_SUFFIXES else out
+    if formats is None:
+        formats = (suffix,) if suffix in _IMAGE_SUFFIXES else ("png",)
+    elif isinstance(formats, str):
+        formats = (formats,)
+    formats = [f.lower().lstrip(".") for f in formats]
+    if not formats:
+        raise ValueError("plot_phase_diagram: no output format given")
+    pd = read_phase_diagram(path)
+    fig = _figure(pd)
+    import matplotlib.pyplot as plt
+
+    try:
+        paths = [_save(fig, stem, fmt) for fmt in formats]
+    except BaseException:
+        plt.close(fig)
+        raise
+    if return_figure:
+        return paths, fig
+    plt.close(fig)
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+def summary_table(path) -> str:
+    """Plain-text summary: point counts by status, wall time, range of the quantity over converged points."""
+    pd = read_phase_diagram(path)
+    status, values, q = pd["status"], pd["values"], pd["quantity"]
+    names, coords = pd["axes"], pd["coords"]
+    n = status.size
+    n_ok = int(np.sum(status == STATUS_OK))
+    n_missing = int(np.sum(status == STATUS_MISSING))
+    n_failed = n - n_ok - n_missing
+    rows = [("file", pd["path"]), ("study", pd["study"])]
+    if pd["model"]:
+        rows.append(("model", pd["model"]))
+    rows += [("quantity", q),
+             ("axes", " x ".join(f"{a} ({len(coords[a])})" for a in names)),
+             ("points total", str(n)),
+             ("ok", f"{n_ok}"),
+             ("failed", f"{n_failed}"),
+             ("missing", f"{n_missing}")]
+    wall = pd["wall_time"]
+    if wall is not None:
+        w = wall[(status != STATUS_MISSING) & np.isfinite(wall)]
+        rows += [("wall time total [s]", f"{w.sum():.3f}" if w.size else "n/a"),
+                 ("wall time mean [s]", f"{w.mean():.3f}  (over {w.size} points with a record)" if w.size
+                  else "n/a")]
+    else:
+        rows += [("wall time total [s]", "n/a (no wall_time dataset)"), ("wall time mean [s]", "n/a")]
+    good = (status == STATUS_OK) & np.isfinite(values)
+    qname = _PLAIN.get(q, q)
+    if good.any():
+        masked = np.where(good, values, np.nan)
+        for word, fn in (("min", np.nanargmin), ("max", np.nanargmax)):
+            idx = np.unravel_index(fn(masked), values.shape)
+            where = ", ".join(f"{a} = {_format_value(coords[a][i])}" for a, i in zip(names, idx))
+            rows.append((f"{qname} {word}", f"{values[idx]:.6g}  at {where}"))
+    else:
+        rows += [(f"{qname} min", "n/a (no converged point)"), (f"{qname} max", "n/a (no converged point)")]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

@@ -1,0 +1,359 @@
+"""Sweeps: study config → points → chunks → per-point records (docs/sweep-contract.md).
+
+* `validate_config` checks a study config completely (every key named in the error), including every
+  point's model parameters, so that bad input fails before any job starts.
+* `make_plan` expands the axes (lists, linspace, logspace) in C order into points with content-hashed
+  ids (model, quantity, all parameters, PETSc options) and cuts them into chunks.
+* `run_chunk` runs one chunk under MPI: COMM_WORLD is split into groups of `ranks_per_point` ranks;
+  groups take the next unfinished point from a shared counter (MPI one-sided fetch-and-add on rank 0),
+  so slow points (near a phase boundary) do not hold up the others.  Every finished point is written
+  at once, atomically, to `<chunk>.d/<id>.json`; a rerun skips those points.  When all points are
+  done, rank 0 assembles the chunk file atomically.  A point that fails is a record, never an abort.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from .physics.params import SPECS, EliashbergParams, ParameterError
+
+QUANTITIES = ("lambda_c", "T_c", "delta0")
+MODELS = {"eliashberg": (EliashbergParams, SPECS)}
+TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options")
+CHUNK_KEYS = {"points_per_chunk": 8, "ranks_per_chunk": 2, "ranks_per_point": 1}
+
+
+class SweepConfigError(ValueError):
+    """Invalid study config; the message names the key and what is allowed."""
+
+
+# ------------------------------------------------------------------------------------ config
+def _axis_values(name: str, spec, kind) -> list:
+    """Values of one axis: a non-empty list, or {linspace|logspace: [lo, hi, n]}."""
+    where = f"axes.{name}"
+    if isinstance(spec, dict):
+        if len(spec) != 1 or next(iter(spec)) not in ("linspace", "logspace"):
+            raise SweepConfigError(f"'{where}' must be a list or one of {{linspace: [lo, hi, n]}}, "
+                                   f"{{logspace: [lo, hi, n]}}; got keys {sorted(spec)}")
+        how, args = next(iter(spec.items()))
+        if not (isinstance(args, list) and len(args) == 3):
+            raise SweepConfigError(f"'{where}.{how}' must be [lo, hi, n]")
+        lo, hi, n = args
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise SweepConfigError(f"'{where}.{how}': n must be an integer >= 1, got {n!r}")
+        try:
+            lo, hi = float(lo), float(hi)
+        except (TypeError, ValueError):
+            raise SweepConfigError(f"'{where}.{how}': lo and hi must be numbers") from None
+        if how == "logspace":
+            if lo <= 0 or hi <= 0:
+                raise SweepConfigError(f"'{where}.logspace': lo and hi must be > 0 (values, not exponents)")
+            values = np.geomspace(lo, hi, n)
+        else:
+            values = np.linspace(lo, hi, n)
+        values = [float(v) for v in values]
+    elif isinstance(spec, list):
+        values = spec
+    else:
+        raise SweepConfigError(f"'{where}' must be a list or a linspace/logspace mapping, got {type(spec).__name__}")
+    if not values:
+        raise SweepConfigError(f"'{where}' is empty: an axis needs at least one value")
+    checked = []
+    for v in values:
+        if kind is not str and isinstance(v, (str, bool)):
+            raise SweepConfigError(f"'{where}': value {v!r} is not a number")
+        try:
+            checked.append(SPECS[name].check(name, v))
+        except ParameterError as err:
+            raise SweepConfigError(f"'{where}': {err}") from None
+    if len(set(checked)) != len(checked):
+        raise SweepConfigError(f"'{where}' has repeated values")
+    return checked
+
+
+def validate_config(config: dict) -> dict:
+    """Check a study config and return it resolved (axis values expanded, chunking defaults filled)."""
+    if not isinstance(config, dict):
+        raise SweepConfigError("a study config must be a mapping")
+    for key in config:
+        if key not in TOP_KEYS:
+            raise SweepConfigError(f"unknown config key '{key}': allowed keys are {', '.join(TOP_KEYS)}")
+    for key in ("study", "model", "quantity", "axes"):
+        if key not in config:
+            raise SweepConfigError(f"config key '{key}' is missing")
+    study = config["study"]
+    if not isinstance(study, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", study):
+        raise SweepConfigError(f"'study' = {study!r} must be a name of letters, digits, '_', '-', '.'")
+    if config["model"] not in MODELS:
+        raise SweepConfigError(f"'model' = {config['model']!r} is unknown: allowed models are {', '.join(MODELS)}")
+    params_cls, specs = MODELS[config["model"]]
+    if config["quantity"] not in QUANTITIES:
+        raise SweepConfigError(f"'quantity' = {config['quantity']!r} is not allowed: one of {', '.join(QUANTITIES)}")
+    fixed = config.get("fixed") or {}
+    if not isinstance(fixed, dict):
+        raise SweepConfigError("'fixed' must be a mapping of model keys to values")
+    for k, v in fixed.items():
+        if k not in specs:
+            raise SweepConfigError(f"unknown model key 'fixed.{k}': allowed keys are {', '.join(specs)}")
+        if specs[k].kind is not str and isinstance(v, (str, bool)):
+            raise SweepConfigError(f"'fixed.{k}' = {v!r} is not a number")
+        try:
+            specs[k].check(k, v)
+        except ParameterError as err:
+            raise SweepConfigError(f"'fixed.{k}': {err}") from None
+    axes = config["axes"]
+    if not isinstance(axes, dict) or not axes:
+        raise SweepConfigError("'axes' must be a non-empty mapping of model keys to values")
+    resolved_axes = {}
+    for name, spec in axes.items():
+        if name not in specs:
+            raise SweepConfigError(f"unknown model key 'axes.{name}': allowed keys are {', '.join(specs)}")
+        if name in fixed:
+            raise SweepConfigError(f"'{name}' is both in 'fixed' and in 'axes'")
+        resolved_axes[name] = _axis_values(name, spec, specs[name].kind)
+    chunking = dict(CHUNK_KEYS)
+    given = config.get("chunking") or {}
+    if not isinstance(given, dict):
+        raise SweepConfigError("'chunking' must be a mapping")
+    for k, v in given.items():
+        if k not in CHUNK_KEYS:
+            raise SweepConfigError(f"unknown config key 'chunking.{k}': allowed keys are {', '.join(CHUNK_KEYS)}")
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise SweepConfigError(f"'chunking.{k}' = {v!r} must be an integer >= 1")
+        chunking[k] = v
+    if chunking["ranks_per_chunk"] % chunking["ranks_per_point"]:
+        raise SweepConfigError(
+            f"'chunking.ranks_per_point' = {chunking['ranks_per_point']} must divide "
+            f"'chunking.ranks_per_chunk' = {chunking['ranks_per_chunk']}")
+    petsc = config.get("petsc_options", "") or ""
+    if not isinstance(petsc, (str, dict)):
+        raise SweepConfigError("'petsc_options' must be a string ('-snes_type anderson ...') or a mapping")
+    from .solvers.snes import parse_petsc_options
+
+    try:
+        petsc = parse_petsc_options(petsc)
+    except ValueError as err:
+        raise SweepConfigError(f"'petsc_options': {err}") from None
+    return {"study": study, "model": config["model"], "quantity": config["quantity"], "fixed": dict(fixed),
+            "axes": resolved_axes, "chunking": chunking, "petsc_options": petsc}
+
+
+def config_hash(resolved: dict) -> str:
+    return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------ plan
+def point_id(model: str, quantity: str, params: dict, petsc: dict) -> str:
+    """Content hash of everything that determines a point's result."""
+    blob = json.dumps({"model": model, "quantity": quantity, "params": params, "petsc": petsc}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def make_plan(config: dict) -> dict:
+    """Validated config → {'config', 'config_hash', 'axes', 'points', 'chunks'} (JSON-ready)."""
+    cfg = validate_config(config)
+    params_cls, _ = MODELS[cfg["model"]]
+    names = list(cfg["axes"])
+    shape = [len(cfg["axes"][n]) for n in names]
+    defaults = params_cls().as_dict()
+    points = []
+    for index in np.ndindex(*shape):
+        values = {n: cfg["axes"][n][i] for n, i in zip(names, index)}
+        where = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        try:
+            params = params_cls(**{**defaults, **cfg["fixed"], **values}).as_dict()
+        except ParameterError as err:
+            raise SweepConfigError(f"point ({where}): {err}") from None
+        points.append({"index": [int(i) for i in index], "params": params,
+                       "id": point_id(cfg["model"], cfg["quantity"], params, cfg["petsc_options"])})
+    ids = [p["id"] for p in points]
+    if len(set(ids)) != len(ids):
+        raise SweepConfigError("two points of the sweep have identical parameters")
+    per = cfg["chunking"]["points_per_chunk"]
+    chunks = [ids[i:i + per] for i in range(0, len(ids), per)]
+    return {"config": cfg, "config_hash": config_hash(cfg), "axes": cfg["axes"], "points": points,
+            "chunks": chunks}
+
+
+def write_plan(plan: dict, path) -> None:
+    _atomic_write_text(path, json.dumps(plan, indent=1, sort_keys=True))
+
+
+def read_plan(path) -> dict:
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def estimate_seconds(plan: dict) -> float:
+    """Rough cost of all points on one core, from this project's measured timings (README):
+    λ_c ≈ 4e-5 s per frequency point (bath), ×2 self-consistent F_el, T_c ×1.5, Δ0 ×3."""
+    q = plan["config"]["quantity"]
+    factor = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}[q]
+    total = 0.0
+    for p in plan["points"]:
+        n = p["params"]["n_omega"]
+        kin = 2.0 if p["params"]["fel_mode"] == "kinetic" else 1.0
+        total += 4e-5 * n * math.log2(n) / 13.0 * kin * factor
+    return total
+
+
+# ------------------------------------------------------------------------------------ points
+def evaluate_point(model: str, quantity: str, params: dict, petsc_options) -> dict:
+    """Compute one point; every failure becomes a record (status 'failed', reason, message)."""
+    from . import api
+
+    params_cls, _ = MODELS[model]
+    t0 = time.perf_counter()
+    rec = {"status": "failed", "value": float("nan"), "snes_reason": 0, "snes_reason_name": "",
+           "iterations": 0, "residual_norm": float("nan"), "message": ""}
+    try:
+        p = params_cls(**params)
+        if quantity == "lambda_c":
+            r = api.critical_coupling(p, petsc_options)
+            rec.update(value=r["lambda_c"], iterations=r["rho_evaluations"],
+                       snes_reason_name=r.get("kinetic_snes_reason", "EIGEN"), message=r["message"])
+        elif quantity == "T_c":
+            r = api.critical_temperature(p, petsc_options)
+            rec.update(value=r["T_c"], iterations=r["rho_evaluations"],
+                       snes_reason_name=r.get("kinetic_snes_reason", "EIGEN"), message=r["message"])
+        else:
+            r = api.solve_gap(p, petsc_options)
+            rec.update(value=r["delta0"], iterations=r["iterations"], snes_reason=r["snes_reason_code"],
+                       snes_reason_name=r["snes_reason"], residual_norm=r["residual_norm"],
+                       message=r["message"] or r["snes_reason"])
+        rec["status"] = "ok" if r["converged"] and np.isfinite(rec["value"]) else "failed"
+        if rec["status"] == "failed":
+            rec["value"] = float("nan")
+    except Exception as exc:  # a point never kills a sweep
+        rec["message"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=4)
+    rec["wall_time"] = time.perf_counter() - t0
+    return rec
+
+
+# ------------------------------------------------------------------------------------ files
+def _atomic_write_text(path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def records_dir(chunk_path) -> Path:
+    p = Path(chunk_path)
+    return p.with_name(p.stem + ".d")
+
+
+def load_record(path):
+    """A finished point's record, or None if the file is absent or unreadable (then it is recomputed)."""
+    try:
+        with open(path) as fh:
+            rec = json.load(fh)
+        return rec if isinstance(rec, dict) and "status" in rec else None
+    except (OSError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------------------------ MPI chunk
+def _next_index(win, group_rank: int, group):
+    """Fetch-and-add on the shared counter (rank 0 of COMM_WORLD), broadcast within the group."""
+    from mpi4py import MPI
+
+    idx = None
+    if group_rank == 0:
+        one = np.ones(1, dtype="i8")
+        got = np.zeros(1, dtype="i8")
+        win.Lock(0, MPI.LOCK_SHARED)
+        win.Fetch_and_op(one, got, 0, 0, MPI.SUM)
+        win.Unlock(0)
+        idx = int(got[0])
+    return group.bcast(idx, root=0)
+
+
+def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> dict:
+    """Run chunk `chunk` of `plan` on `comm` (default COMM_WORLD); returns a summary on rank 0."""
+    from mpi4py import MPI
+    from petsc4py import PETSc  # noqa: F401  (PetscInitialize is collective: every rank, before any point)
+
+    from . import io
+
+    comm = comm or MPI.COMM_WORLD
+    cfg = plan["config"]
+    rpp = cfg["chunking"]["ranks_per_point"]
+    if comm.size % rpp:
+        raise SweepConfigError(f"'chunking.ranks_per_point' = {rpp} does not divide the {comm.size} MPI ranks")
+    if not 0 <= chunk < len(plan["chunks"]):
+        raise SweepConfigError(f"chunk {chunk} does not exist: the plan has {len(plan['chunks'])} chunks")
+    group = comm.Split(comm.rank // rpp, comm.rank)
+    by_id = {p["id"]: p for p in plan["points"]}
+    ids = plan["chunks"][chunk]
+    rdir = records_dir(out_path)
+    todo = None
+    if comm.rank == 0:
+        rdir.mkdir(parents=True, exist_ok=True)
+        todo = [i for i in ids if load_record(rdir / f"{i}.json") is None]
+        print(f"[chunk {chunk}] {len(ids)} points, {len(ids) - len(todo)} already finished, "
+              f"{len(todo)} to run on {comm.size // rpp} group(s) of {rpp} rank(s)", file=log, flush=True)
+    todo = comm.bcast(todo, root=0)
+    win = MPI.Win.Allocate(8 if comm.rank == 0 else 0, 8, comm=comm)
+    if comm.rank == 0:
+        buf = np.frombuffer(win.tomemory(), dtype="i8")
+        buf[0] = 0
+    comm.Barrier()
+    t_start = time.perf_counter()
+    while True:
+        k = _next_index(win, group.rank, group)
+        if k >= len(todo):
+            break
+        pid = todo[k]
+        point = by_id[pid]
+        rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"]) \
+            if group.rank == 0 else None
+        if group.rank == 0:
+            rec.update(id=pid, index=point["index"])
+            _atomic_write_text(rdir / f"{pid}.json", json.dumps(rec, sort_keys=True))
+            done = sum(1 for i in ids if (rdir / f"{i}.json").exists())
+            elapsed = time.perf_counter() - t_start
+            ran = max(done - (len(ids) - len(todo)), 1)
+            eta = elapsed / ran * (len(ids) - done)
+            print(f"[chunk {chunk}] {done}/{len(ids)} points  ({rec['status']}, {rec['wall_time']:.2f} s)  "
+                  f"ETA {eta:.0f} s", file=log, flush=True)
+        group.Barrier()
+    comm.Barrier()
+    win.Free()
+    summary = None
+    if comm.rank == 0:
+        records = []
+        for i in ids:
+            rec = load_record(rdir / f"{i}.json")
+            if rec is None:
+                raise RuntimeError(f"record of point {i} missing after the chunk finished ({rdir})")
+            records.append(rec)
+        io.write_chunk(out_path, plan, chunk, records)
+        ok = sum(r["status"] == "ok" for r in records)
+        summary = {"chunk": chunk, "points": len(records), "ok": ok, "failed": len(records) - ok,
+                   "wall_time": time.perf_counter() - t_start}
+        print(f"[chunk {chunk}] done: {ok} ok, {len(records) - ok} failed, "
+              f"{summary['wall_time']:.1f} s", file=log, flush=True)
+    group.Free()
+    return comm.bcast(summary, root=0)

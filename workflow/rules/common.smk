@@ -1,0 +1,19 @@
+# Config validation and the sweep plan, computed once when the workflow is parsed, so that a bad
+# config stops the run before any job starts (first the JSON schema, then nepsolve's own checks,
+# which name the offending key and include every point's model parameters).
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from nepsolve import sweep
+
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    PLAN = sweep.make_plan(config)
+except sweep.SweepConfigError as err:
+    raise WorkflowError(f"invalid study config: {err}")
+
+STUDY = PLAN["config"]["study"]
+RESULTS = f"results/{STUDY}"
+N_CHUNKS = len(PLAN["chunks"])
+RANKS = PLAN["config"]["chunking"]["ranks_per_chunk"]
+CHUNKS = [f"{c:04d}" for c in range(N_CHUNKS)]

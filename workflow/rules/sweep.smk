@@ -1,0 +1,33 @@
+rule plan:
+    output:
+        f"{RESULTS}/plan.json",
+    params:
+        config_hash=PLAN["config_hash"],   # a changed config re-plans (and re-runs changed points only)
+    run:
+        sweep.write_plan(PLAN, output[0])
+
+
+rule chunk:
+    input:
+        f"{RESULTS}/plan.json",
+    output:
+        f"{RESULTS}/chunks/chunk_{{chunk}}.h5",
+    log:
+        f"{RESULTS}/logs/chunk_{{chunk}}.log",
+    threads: RANKS
+    resources:
+        tasks=RANKS,
+        mpi="mpiexec",
+    shell:
+        "{resources.mpi} -n {resources.tasks} nepsolve sweep-chunk {input} --chunk $((10#{wildcards.chunk})) "
+        "--out {output} 2>&1 | tee {log}; test ${{PIPESTATUS[0]}} -eq 0"
+
+
+rule aggregate:
+    input:
+        plan=f"{RESULTS}/plan.json",
+        chunks=expand(f"{RESULTS}/chunks/chunk_{{chunk}}.h5", chunk=CHUNKS),
+    output:
+        f"{RESULTS}/phase_diagram.h5",
+    shell:
+        "nepsolve aggregate {input.plan} --out {output} --chunks-dir {RESULTS}/chunks"
