@@ -34,6 +34,8 @@ def leading_real_eigenvalue(problem, v0=None, k: int = 4, tol: float = 1e-10, nc
 
     n = problem.size
     op = LinearOperator((n, n), matvec=mv, dtype=float)
+    if v0 is None:            # ARPACK's default start is random: results would differ in the last bits
+        v0 = np.ones(n) / np.sqrt(n)
     k = min(k, n - 2)
     ncv = ncv or min(n, max(2 * k + 1, 20))
     try:

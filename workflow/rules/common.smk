@@ -1,16 +1,16 @@
 # Config validation and the sweep plan, computed once when the workflow is parsed, so that a bad
-# config stops the run before any job starts (first the JSON schema, then nepsolve's own checks,
-# which name the offending key and include every point's model parameters).
+# config stops the run before any job starts: first nepsolve's own checks (they name the offending
+# key and check every point's model parameters), then the JSON schema of workflow/schemas.
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nepsolve import sweep
 
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 try:
     PLAN = sweep.make_plan(config)
 except sweep.SweepConfigError as err:
     raise WorkflowError(f"invalid study config: {err}")
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 STUDY = PLAN["config"]["study"]
 RESULTS = f"results/{STUDY}"
