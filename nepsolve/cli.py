@@ -347,6 +347,26 @@ def aggregate(plan_path, out, chunks_dir, allow_missing):
                f"{counts['wall_time']:>15.1f}")
 
 
+@main.command(help="""Progress of a running (or killed) study: points done / total with a bar, ok and failed
+counts, chunks finished, and an ETA in core-seconds from the mean time per finished point.""")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False))
+@click.option("--chunks-dir", type=click.Path(file_okay=False), default=None)
+def progress(plan_path, chunks_dir):
+    from pathlib import Path
+
+    from . import sweep
+
+    pl = sweep.read_plan(plan_path)
+    p = sweep.progress(pl, chunks_dir or Path(plan_path).parent / "chunks")
+    width = 40
+    fill = int(round(width * p["done"] / max(p["points"], 1)))
+    click.echo(f"[{'#' * fill}{'.' * (width - fill)}] {p['done']}/{p['points']} points "
+               f"({p['ok']} ok, {p['failed']} failed), {p['chunks_done']}/{p['chunks']} chunks written")
+    if p["done"] < p["points"] and p["done"]:
+        click.echo(f"mean {p['mean_point_seconds']:.2f} s per point; about {p['eta_core_seconds']:.0f} "
+                   f"core-seconds to go")
+
+
 @main.command(help="Draw the phase diagram of an aggregated HDF5 file (PNG and PDF); failed points are marked.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Output path without extension.")

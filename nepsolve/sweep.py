@@ -357,3 +357,25 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
               f"{summary['wall_time']:.1f} s", file=log, flush=True)
     group.Free()
     return comm.bcast(summary, root=0)
+
+
+def progress(plan: dict, chunks_dir) -> dict:
+    """Points finished so far (from the per-point records), ok/failed counts and an ETA."""
+    chunks_dir = Path(chunks_dir)
+    done = ok = 0
+    times = []
+    chunk_files = 0
+    for c, ids in enumerate(plan["chunks"]):
+        chunk_files += (chunks_dir / f"chunk_{c:04d}.h5").exists()
+        rdir = chunks_dir / f"chunk_{c:04d}.d"
+        for i in ids:
+            rec = load_record(rdir / f"{i}.json")
+            if rec is not None:
+                done += 1
+                ok += rec["status"] == "ok"
+                times.append(rec.get("wall_time", 0.0))
+    total = len(plan["points"])
+    mean = float(np.mean(times)) if times else float("nan")
+    return {"points": total, "done": done, "ok": ok, "failed": done - ok, "chunks": len(plan["chunks"]),
+            "chunks_done": chunk_files, "mean_point_seconds": mean,
+            "eta_core_seconds": mean * (total - done) if times else float("nan")}

@@ -103,7 +103,7 @@ def _failure_report(out, workdir: Path) -> str:
 
 def _cancel_jobs(out):
     """After a timeout, cancel the SLURM jobs snakemake had submitted (ids from its log)."""
-    ids = sorted(set(re.findall(r"external jobid '?(\d+)", (out.stdout or "") + (out.stderr or ""))))
+    ids = sorted(set(re.findall(r"SLURM jobid (\d+)", (out.stdout or "") + (out.stderr or ""))))
     if ids:
         subprocess.run(["scancel", *ids], capture_output=True, timeout=60)
 
@@ -126,7 +126,7 @@ IGNORED_DATASETS = {"wall_time"}   # differs run to run; provenance lives in att
 def _compare_phase_diagrams(local: Path, slurm: Path):
     la, ld = _read_h5(local)
     sa, sd = _read_h5(slurm)
-    for key in ("study", "model", "quantity", "axes", "config_hash"):
+    for key in ("study", "model", "quantity", "axes", "units", "conventions", "config_json", "config_hash"):
         if key in la or key in sa:
             assert str(la.get(key)) == str(sa.get(key)), key
     assert set(ld) == set(sd), (sorted(ld), sorted(sd))
@@ -163,7 +163,7 @@ def test_demo_study_through_slurm_matches_local_run(slurm_cluster, tmp_path_fact
         _cancel_jobs(out)
     assert out.returncode == 0, _failure_report(out, slurm_dir)
     # the jobs really went through sbatch
-    assert re.search(r"external jobid", out.stdout + out.stderr), _failure_report(out, slurm_dir)
+    assert re.search(r"submitted with SLURM jobid \d+", out.stdout + out.stderr), _failure_report(out, slurm_dir)
 
     h5 = Path("results/demo/phase_diagram.h5")
     for d in (local_dir, slurm_dir):

@@ -230,6 +230,9 @@ def test_killed_chunk_resumes_without_loss_or_duplication(tmp_path, root):
     finished_seen = int(log.split(" already finished")[0].split(", ")[-1])
     assert finished_seen >= finished_before               # the rerun skipped what was done
     assert len(list(rdir.glob("*.json"))) == 6
+    prog = subprocess.run([str(BIN / "nepsolve"), "progress", "results/kill/plan.json"], cwd=w, env=ENV,
+                          capture_output=True, text=True)
+    assert "6/6 points (6 ok, 0 failed), 1/1 chunks written" in prog.stdout
     a = h5py.File(ref / "results" / "kill" / "phase_diagram.h5")
     b = h5py.File(w / "results" / "kill" / "phase_diagram.h5")
     for k in ("lambda_c", "status", "snes_reason", "iterations", "point_id", "T_b", "fel_mode"):
