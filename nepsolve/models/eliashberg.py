@@ -74,15 +74,17 @@ class FlatBandEliashberg:
         """F_el = F_bath = tanh(ω/2T_el) on the 2-extended grid (fel_mode = bath)."""
         return self.F_bath_ext.copy()
 
+    def _kinetic_convolutions(self, F_ext: np.ndarray):
+        """(n∗F)(ω) and (a∗F)(ω) on [−2L, 2L], with F ≡ sgn ω beyond the 2-extended grid."""
+        g = self.grid
+        spec = self.conv_kin.transform(g.embed(F_ext, np.sign(g.extended(3))))
+        k = self.conv_kin.kernels
+        return self.conv_kin.apply(spec * k["n"]).real, self.conv_kin.apply(spec * k["a"]).real
+
     def kinetic_map(self, F_ext: np.ndarray) -> np.ndarray:
         """One sweep of the kinetic equation in fixed-point form (spec §3.2):
         F = [γF_bath + (π/2)(n∗F)] / [γ + (π/2)(∫n + (a∗F))], on [−2L, 2L], F ≡ sgn ω beyond."""
-        g = self.grid
-        F = antisymmetrize(F_ext)
-        F3 = g.embed(F, np.sign(g.extended(3)))
-        spec = self.conv_kin.transform(F3)
-        nF = self.conv_kin.apply(spec * self.conv_kin.kernels["n"]).real
-        aF = self.conv_kin.apply(spec * self.conv_kin.kernels["a"]).real
+        nF, aF = self._kinetic_convolutions(antisymmetrize(F_ext))
         gam = self.params.gamma
         return (gam * self.F_bath_ext + 0.5 * PI * nF) / (gam + 0.5 * PI * (self.n_total + aF))
 
@@ -91,11 +93,7 @@ class FlatBandEliashberg:
 
     def collision_integral(self, F_ext: np.ndarray) -> np.ndarray:
         """I_coll(ω) = (π/2)∫dν a(ν) K_NT(ω, ν) on the 2-extended grid (spec §3.2)."""
-        g = self.grid
-        F3 = g.embed(F_ext, np.sign(g.extended(3)))
-        spec = self.conv_kin.transform(F3)
-        nF = self.conv_kin.apply(spec * self.conv_kin.kernels["n"]).real
-        aF = self.conv_kin.apply(spec * self.conv_kin.kernels["a"]).real
+        nF, aF = self._kinetic_convolutions(F_ext)
         return 0.5 * PI * (nF - F_ext * (self.n_total + aF))
 
     # ---------------------------------------------------------------- normal state (§4.2, φ = 0)
