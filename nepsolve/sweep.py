@@ -5,8 +5,11 @@
 * `make_plan` expands the axes (lists, linspace, logspace) in C order into points with content-hashed
   ids (model, quantity, all parameters, PETSc options) and cuts them into chunks.
 * `run_chunk` runs one chunk under MPI: COMM_WORLD is split into groups of `ranks_per_point` ranks;
-  groups take the next unfinished point from a shared counter (MPI one-sided fetch-and-add on rank 0),
-  so slow points (near a phase boundary) do not hold up the others.  Every finished point is written
+  each group claims the next unfinished point by creating a claim file atomically (O_CREAT|O_EXCL,
+  tagged with a token of this run, so claims left by a killed run do not count), so slow points
+  (near a phase boundary) do not hold up the others.  (A one-sided MPI counter was measured first:
+  without an MPI progress thread a fetch-and-add stalls until the target rank finishes its own point,
+  which serialized two groups; claim files need no MPI progress at all.)  Every finished point is written
   at once, atomically, to `<chunk>.d/<id>.json`; a rerun skips those points.  When all points are
   done, rank 0 assembles the chunk file atomically.  A point that fails is a record, never an abort.
 """
@@ -275,19 +278,14 @@ def load_record(path):
 
 
 # ------------------------------------------------------------------------------------ MPI chunk
-def _next_index(win, group_rank: int, group):
-    """Fetch-and-add on the shared counter (rank 0 of COMM_WORLD), broadcast within the group."""
-    from mpi4py import MPI
-
-    idx = None
-    if group_rank == 0:
-        one = np.ones(1, dtype="i8")
-        got = np.zeros(1, dtype="i8")
-        win.Lock(0, MPI.LOCK_SHARED)
-        win.Fetch_and_op(one, got, 0, 0, MPI.SUM)
-        win.Unlock(0)
-        idx = int(got[0])
-    return group.bcast(idx, root=0)
+def _claim(rdir: Path, pid: str, token: str) -> bool:
+    """Atomically claim point `pid` for this run; False if another group of this run has it."""
+    try:
+        fd = os.open(rdir / f"{pid}.claim-{token}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
 
 
 def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> dict:
@@ -314,18 +312,14 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
         todo = [i for i in ids if load_record(rdir / f"{i}.json") is None]
         print(f"[chunk {chunk}] {len(ids)} points, {len(ids) - len(todo)} already finished, "
               f"{len(todo)} to run on {comm.size // rpp} group(s) of {rpp} rank(s)", file=log, flush=True)
+    token = comm.bcast(os.urandom(6).hex() if comm.rank == 0 else None, root=0)
     todo = comm.bcast(todo, root=0)
-    win = MPI.Win.Allocate(8 if comm.rank == 0 else 0, 8, comm=comm)
-    if comm.rank == 0:
-        buf = np.frombuffer(win.tomemory(), dtype="i8")
-        buf[0] = 0
     comm.Barrier()
     t_start = time.perf_counter()
-    while True:
-        k = _next_index(win, group.rank, group)
-        if k >= len(todo):
-            break
-        pid = todo[k]
+    for pid in todo:
+        mine = _claim(rdir, pid, token) if group.rank == 0 else None
+        if not group.bcast(mine, root=0):
+            continue
         point = by_id[pid]
         rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"]) \
             if group.rank == 0 else None
@@ -340,7 +334,9 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
                   f"ETA {eta:.0f} s", file=log, flush=True)
         group.Barrier()
     comm.Barrier()
-    win.Free()
+    if comm.rank == 0:
+        for claim in rdir.glob("*.claim-*"):
+            claim.unlink(missing_ok=True)
     summary = None
     if comm.rank == 0:
         records = []
