@@ -1,11 +1,19 @@
 # nepsolve sweep workflow: plan → one MPI job per chunk → aggregate → phase-diagram figure.
-#   snakemake --cores all --configfile config/<study>.yaml        (local; workflow/profiles/default)
+#   snakemake --configfile config/<study>.yaml        (local; profiles/default = workflow/profiles/default)
 #   snakemake --profile cluster/slurm --configfile config/<study>.yaml   (SLURM)
-# The embedded default study is config/demo.yaml.
-configfile: "config/demo.yaml"
+# The embedded default study is config/demo.yaml.  It is loaded only when no --configfile was given:
+# snakemake deep-merges config files, which would mix the keys of two studies.
+if not config:
+
+    configfile: "config/demo.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+# bookkeeping rules run where snakemake runs, not as cluster jobs
+localrules: all, plan, aggregate, phase_diagram_figure
+
+
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/figures.smk"
 

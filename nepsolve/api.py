@@ -58,8 +58,10 @@ def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol):
     cr = critical.find_crossing(rho, x0, increasing, lo, hi, rtol=rtol)
     info = {"converged": cr.converged, "message": cr.message, "rho_evaluations": len(cr.evaluations),
             "matvecs": state["matvecs"], "complex_pair_dominant": state["complex"]}
-    if normal.last is not None:
+    if normal.last is not None:        # the last kinetic-equation solve (fel_mode = kinetic)
         info["kinetic_snes_reason"] = normal.last.reason_name
+        info["kinetic_snes_reason_code"] = normal.last.reason
+        info["kinetic_residual_norm"] = normal.last.residual_norm
     return cr.value, info
 
 

@@ -388,7 +388,9 @@ def _subtitle(pd) -> str:
         return ""
     text = ", ".join(f"{k} = {_format_value(v) if isinstance(v, (int, float, str)) else v}"
                      for k, v in fixed.items())
-    return text if len(text) <= 110 else text[:107] + "..."
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=70))       # wrapped: fits the figure width
 
 
 def _figure(pd):

@@ -198,19 +198,28 @@ def read_plan(path) -> dict:
 
 
 def estimate_seconds(plan: dict) -> float:
-    """Rough cost of all points on one core, from this project's measured timings (README):
-    λ_c ≈ 4e-5 s per frequency point (bath), ×2 self-consistent F_el, T_c ×1.5, Δ0 ×3."""
+    """Rough cost of all points on one core, calibrated on measured point times (demo: 0.2 s bath and
+    0.5 s kinetic at N_ω = 4097): 6e-5 s per frequency point (× log₂N/12), ×2.5 self-consistent F_el,
+    T_c ×1.5, Δ0 ×3.  Points near threshold or at large λ_c cost more; expect a factor 2 either way."""
     q = plan["config"]["quantity"]
     factor = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}[q]
     total = 0.0
     for p in plan["points"]:
         n = p["params"]["n_omega"]
-        kin = 2.0 if p["params"]["fel_mode"] == "kinetic" else 1.0
-        total += 4e-5 * n * math.log2(n) / 13.0 * kin * factor
+        kin = 2.5 if p["params"]["fel_mode"] == "kinetic" else 1.0
+        total += 6e-5 * n * math.log2(n) / 12.0 * kin * factor
     return total
 
 
 # ------------------------------------------------------------------------------------ points
+def _critical_fields(r: dict) -> dict:
+    """Solver fields of a critical-point search: ρ evaluations; the kinetic SNES solve if there was one
+    (bath-fixed F_el has no SNES: reason 0, name 'EIGEN')."""
+    return {"iterations": r["rho_evaluations"], "snes_reason": r.get("kinetic_snes_reason_code", 0),
+            "snes_reason_name": r.get("kinetic_snes_reason", "EIGEN"),
+            "residual_norm": r.get("kinetic_residual_norm", float("nan"))}
+
+
 def evaluate_point(model: str, quantity: str, params: dict, petsc_options) -> dict:
     """Compute one point; every failure becomes a record (status 'failed', reason, message)."""
     from . import api
@@ -223,12 +232,10 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options) -> di
         p = params_cls(**params)
         if quantity == "lambda_c":
             r = api.critical_coupling(p, petsc_options)
-            rec.update(value=r["lambda_c"], iterations=r["rho_evaluations"],
-                       snes_reason_name=r.get("kinetic_snes_reason", "EIGEN"), message=r["message"])
+            rec.update(value=r["lambda_c"], message=r["message"], **_critical_fields(r))
         elif quantity == "T_c":
             r = api.critical_temperature(p, petsc_options)
-            rec.update(value=r["T_c"], iterations=r["rho_evaluations"],
-                       snes_reason_name=r.get("kinetic_snes_reason", "EIGEN"), message=r["message"])
+            rec.update(value=r["T_c"], message=r["message"], **_critical_fields(r))
         else:
             r = api.solve_gap(p, petsc_options)
             rec.update(value=r["delta0"], iterations=r["iterations"], snes_reason=r["snes_reason_code"],

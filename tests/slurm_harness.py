@@ -9,7 +9,7 @@ fixture turns that into a skip). As root it
 
 * installs `slurmctld slurmd slurm-client munge` with apt-get if they are missing
   (`apt-get update` only if the first install fails);
-* writes a minimal `/etc/slurm/slurm.conf` (one node = this machine at 127.0.0.1, all CPUs, ~80 % of
+* writes a minimal `/etc/slurm/slurm.conf` (one node = this machine at 127.0.0.1, its usable CPUs, ~80 % of
   the memory, one default partition `debug`) unless a configuration not written by this harness is
   already there, which is then used as it is;
 * creates a munge key if there is none, starts munged (as user munge), slurmctld and slurmd, waits
@@ -154,11 +154,9 @@ def _install_packages():
 
 def _slurm_conf_text() -> str:
     host = _run(["hostname", "-s"], check=True).stdout.strip()
-    cpus = os.cpu_count() or 1
-    try:
-        cpus = int(_run(["nproc"]).stdout.strip())
-    except (ValueError, OSError):
-        pass
+    # not `nproc`: it honours OMP_NUM_THREADS (=1 in the test command) and would declare a 1-CPU node,
+    # on which a 2-task job can never start (reason PartitionConfig)
+    cpus = len(os.sched_getaffinity(0)) or os.cpu_count() or 1
     mem_kib = 0
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
@@ -311,34 +309,44 @@ def start_slurm(ready_timeout: float = 30.0, keep: bool = False) -> dict:
         # forget recorded daemons that are gone
         state["started"] = {n: p for n, p in state["started"].items() if _pid_alive(p, n)}
         started_now = []
-        ours = SLURM_CONF.exists() and MARKER in SLURM_CONF.read_text()
-        running = slurm_running()
-        if running and not ours:
-            _log("reusing the running SLURM cluster")
-        else:
-            # start whatever of munged/slurmctld/slurmd is not running (all of them on a fresh machine)
-            if not running:
-                _install_packages()
-                _configure()
-            for name, pidfile, cmd in DAEMONS:
-                pid = _start_daemon(name, pidfile, cmd)
-                if pid is not None:
-                    if not keep:
-                        state["started"][name] = pid
-                    started_now.append(name)
-                    _log(f"started {name} (pid {pid})")
-                if name == "munged":
-                    chk = subprocess.run("munge -n | unmunge", shell=True, capture_output=True,
-                                         text=True, timeout=15)
-                    if chk.returncode != 0:
-                        raise RuntimeError(f"munge does not work: {chk.stdout}{chk.stderr}")
-                if name == "slurmctld":
-                    deadline = time.monotonic() + 20
-                    while time.monotonic() < deadline:
-                        if "UP" in _run(["scontrol", "ping"], timeout=15).stdout:
-                            break
-                        time.sleep(0.2)
-        nodes = _wait_ready(ready_timeout)
+        try:
+            ours = SLURM_CONF.exists() and MARKER in SLURM_CONF.read_text()
+            running = slurm_running()
+            if running and not ours:
+                _log("reusing the running SLURM cluster")
+            else:
+                # start whatever of munged/slurmctld/slurmd is not running (all of them on a fresh machine)
+                if not running:
+                    _install_packages()
+                    _configure()
+                for name, pidfile, cmd in DAEMONS:
+                    pid = _start_daemon(name, pidfile, cmd)
+                    if pid is not None:
+                        if not keep:
+                            state["started"][name] = pid
+                        started_now.append(name)
+                        _log(f"started {name} (pid {pid})")
+                    if name == "munged":
+                        chk = subprocess.run("munge -n | unmunge", shell=True, capture_output=True,
+                                             text=True, timeout=15)
+                        if chk.returncode != 0:
+                            raise RuntimeError(f"munge does not work: {chk.stdout}{chk.stderr}")
+                    if name == "slurmctld":
+                        deadline = time.monotonic() + 20
+                        while time.monotonic() < deadline:
+                            if "UP" in _run(["scontrol", "ping"], timeout=15).stdout:
+                                break
+                            time.sleep(0.2)
+            nodes = _wait_ready(ready_timeout)
+        except BaseException:
+            # leave nothing half-started behind: stop what this call started, then re-raise
+            for name, _pidfile, _cmd in reversed(DAEMONS):
+                if name in started_now:
+                    pid = state["started"].pop(name, None) or _daemon_pid(name, _pidfile)
+                    if pid is not None:
+                        _kill(name, pid)
+            _save_state(state)
+            raise
         state["users"] = _live_users(state["users"]) + ([] if keep else [os.getpid()])
         _save_state(state)
     return {"started": started_now, "reused": not started_now, "partition": _default_partition(),

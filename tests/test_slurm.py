@@ -48,17 +48,34 @@ def _env(workdir=None):
     return env
 
 
+def _squeue() -> str:
+    out = subprocess.run(["squeue", "-o", "%i %j %T %D %C %r"], capture_output=True, text=True, timeout=30)
+    return out.stdout + out.stderr
+
+
+def _slurm_cmd(cmd, cwd, name, timeout=120):
+    """Run sbatch/srun as job `name`; on a timeout cancel the job and show the queue (e.g. a job that
+    can never start: reason PartitionConfig/Resources)."""
+    try:
+        return subprocess.run([cmd[0], f"--job-name={name}", *cmd[1:]], capture_output=True, text=True,
+                              timeout=timeout, env=_env(), cwd=cwd)
+    except subprocess.TimeoutExpired:
+        queue = _squeue()
+        subprocess.run(["scancel", f"--name={name}"], capture_output=True, timeout=30)
+        pytest.fail(f"{' '.join(cmd)} did not finish within {timeout} s; squeue:\n{queue}")
+
+
 @pytest.mark.slurm
 def test_slurm_runs_mpi_job(slurm_cluster, tmp_path):
     os.chmod(tmp_path, 0o755)
-    out = subprocess.run(["sbatch", "--wait", "-o", str(tmp_path / "hostname.out"), "--wrap", "hostname"],
-                         capture_output=True, text=True, timeout=120, env=_env(), cwd=tmp_path)
+    out = _slurm_cmd(["sbatch", "--wait", "-o", str(tmp_path / "hostname.out"), "--wrap", "hostname"],
+                     tmp_path, "nepsolve-test-hostname")
     assert out.returncode == 0, out.stdout + out.stderr
     assert (tmp_path / "hostname.out").read_text().strip()
 
     code = "from mpi4py import MPI; print(MPI.COMM_WORLD.size)"
-    out = subprocess.run(["srun", "-n", "2", "--mpi=pmi2", sys.executable, "-c", code],
-                         capture_output=True, text=True, timeout=120, env=_env(), cwd=tmp_path)
+    out = _slurm_cmd(["srun", "-n", "2", "--mpi=pmi2", sys.executable, "-c", code], tmp_path,
+                     "nepsolve-test-mpi")
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.split() == ["2", "2"], out.stdout + out.stderr
 
@@ -95,7 +112,8 @@ def _snakemake(args, workdir: Path, label: str):
 
 
 def _failure_report(out, workdir: Path) -> str:
-    parts = [f"exit {out.returncode}", "--- stdout ---", out.stdout[-4000:], "--- stderr ---", out.stderr[-8000:]]
+    parts = [f"exit {out.returncode}", "--- stdout ---", out.stdout[-4000:], "--- stderr ---", out.stderr[-8000:],
+             "--- squeue ---", _squeue()]
     for log in sorted(workdir.glob(".snakemake/slurm_logs/**/*.log")) + sorted(workdir.glob("results/*/logs/*")):
         parts += [f"--- {log.relative_to(workdir)} ---", log.read_text(errors="replace")[-3000:]]
     return "\n".join(parts)
@@ -156,8 +174,9 @@ def test_demo_study_through_slurm_matches_local_run(slurm_cluster, tmp_path_fact
     record_property("local_run_seconds", round(t_local, 1))
     assert out.returncode == 0, _failure_report(out, local_dir)
 
-    out, t_slurm = _snakemake(["--workflow-profile", LOCAL_SLURM_PROFILE, "--configfile", "config/demo.yaml",
-                               "--executor", "slurm", "--jobs", "2"], slurm_dir, "SLURM run")
+    # the profile holds `executor: slurm`, `jobs: 2` and the plugin options; nothing to repeat here
+    out, t_slurm = _snakemake(["--workflow-profile", LOCAL_SLURM_PROFILE, "--configfile", "config/demo.yaml"],
+                              slurm_dir, "SLURM run")
     record_property("slurm_run_seconds", round(t_slurm, 1))
     if out.returncode in (124, 137):
         _cancel_jobs(out)
