@@ -3,7 +3,6 @@ import copy
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -220,7 +219,7 @@ def test_killed_chunk_resumes_without_loss_or_duplication(tmp_path, root):
         time.sleep(0.05)
     finished_before = len(list(rdir.glob("*.json")))
     assert 2 <= finished_before < 6, "the chunk must be killed mid-run"
-    subprocess.run(["pkill", "-KILL", "-f", f"sweep-chunk results/kill/plan.json"], cwd=w)
+    subprocess.run(["pkill", "-KILL", "-f", "sweep-chunk results/kill/plan.json"], cwd=w)
     proc.wait(timeout=120)
     assert proc.returncode != 0                            # the job died
     assert not (w / "results" / "kill" / "chunks" / "chunk_0000.h5").exists()
