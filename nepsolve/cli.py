@@ -48,25 +48,21 @@ def _load_config(path):
     return data, petsc
 
 
-def _params(sets, config=None):
-    """Parameters from --config (YAML) overridden by --set; the first invalid key is named."""
-    values, _ = _load_config(config)
-    try:
-        base = parse_assignments([f"{k}={v}" for k, v in values.items()])
-        return parse_assignments(sets, base)
-    except ParameterError as err:
-        raise click.UsageError(str(err)) from None
-
-
-def _petsc(cli_options, config):
-    """PETSc options: the config's, then the command line's (the command line wins)."""
+def _inputs(sets, config=None, petsc_cli=None):
+    """(parameters, PETSc options): --config (YAML) overridden by --set and --petsc-options.
+    The first invalid key is named."""
     from .solvers.snes import parse_petsc_options
 
-    _, from_config = _load_config(config)
+    values, petsc_config = _load_config(config)
     try:
-        return {**parse_petsc_options(from_config), **parse_petsc_options(cli_options)}
+        params = parse_assignments(sets, parse_assignments([f"{k}={v}" for k, v in values.items()]))
+    except ParameterError as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        petsc = {**parse_petsc_options(petsc_config), **parse_petsc_options(petsc_cli)}
     except ValueError as err:
         raise click.UsageError(f"petsc options: {err}") from None
+    return params, petsc
 
 
 def _emit(result: dict, as_json: bool, keys: list[str]):
@@ -141,8 +137,7 @@ drive_n = 0).
 def critical(sets, config, quantity, axis, as_json, petsc_options):
     from . import api
 
-    p = _params(sets, config)
-    petsc_options = _petsc(petsc_options, config)
+    p, petsc_options = _inputs(sets, config, petsc_options)
     if axis == "matsubara":
         result = _matsubara(p, quantity)
     elif quantity == "lambda_c":
@@ -197,8 +192,7 @@ max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and ga
 def solve(sets, config, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
     from . import api, io
 
-    p = _params(sets, config)
-    petsc_options = _petsc(petsc_options, config)
+    p, petsc_options = _inputs(sets, config, petsc_options)
     result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
                            deflate=not no_deflation)
     if out:
@@ -222,8 +216,7 @@ Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out 
 def scan(sets, config, axis_key, values, out, petsc_options):
     from . import api, io
 
-    base = _params(sets, config)
-    petsc_options = _petsc(petsc_options, config)
+    base, petsc_options = _inputs(sets, config, petsc_options)
     try:
         vals = [float(v) for v in values.split(",") if v.strip()]
     except ValueError:

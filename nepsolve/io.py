@@ -60,15 +60,14 @@ def provenance() -> dict:
 
 
 @contextmanager
-def atomic_h5(path):
-    """Open a temporary HDF5 file next to `path`; rename it over `path` only if the block succeeds."""
+def atomic_path(path):
+    """A temporary path next to `path`; renamed over `path` only if the block succeeds (atomic write)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        with h5py.File(tmp, "w") as f:
-            yield f
+        yield tmp
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)        # mkstemp creates 0600; give results the usual mode
@@ -77,6 +76,21 @@ def atomic_h5(path):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+@contextmanager
+def atomic_h5(path):
+    """An HDF5 file written to a temporary name and renamed over `path` when the block succeeds."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        yield f
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Write `text` durably (fsync) and atomically to `path`."""
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _root_attrs(f, kind: str, params: dict | None, extra: dict | None = None):

@@ -21,14 +21,14 @@ import math
 import os
 import re
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
 import numpy as np
 
-from .physics.params import SPECS, EliashbergParams, ParameterError
+from . import io
+from .physics.params import SPECS, EliashbergParams, ParameterError, Spec
 
 QUANTITIES = ("lambda_c", "T_c", "delta0")
 MODELS = {"eliashberg": (EliashbergParams, SPECS)}
@@ -41,7 +41,17 @@ class SweepConfigError(ValueError):
 
 
 # ------------------------------------------------------------------------------------ config
-def _axis_values(name: str, spec, kind) -> list:
+def _checked(where: str, key: str, value, spec: Spec):
+    """One model value from a config, checked by its Spec; errors name the config path."""
+    if spec.kind is not str and isinstance(value, (str, bool)):
+        raise SweepConfigError(f"'{where}' = {value!r} is not a number")
+    try:
+        return spec.check(key, value)
+    except ParameterError as err:
+        raise SweepConfigError(f"'{where}': {err}") from None
+
+
+def _axis_values(name: str, spec, key_spec: Spec) -> list:
     """Values of one axis: a non-empty list, or {linspace|logspace: [lo, hi, n]}."""
     where = f"axes.{name}"
     if isinstance(spec, dict):
@@ -71,14 +81,7 @@ def _axis_values(name: str, spec, kind) -> list:
         raise SweepConfigError(f"'{where}' must be a list or a linspace/logspace mapping, got {type(spec).__name__}")
     if not values:
         raise SweepConfigError(f"'{where}' is empty: an axis needs at least one value")
-    checked = []
-    for v in values:
-        if kind is not str and isinstance(v, (str, bool)):
-            raise SweepConfigError(f"'{where}': value {v!r} is not a number")
-        try:
-            checked.append(SPECS[name].check(name, v))
-        except ParameterError as err:
-            raise SweepConfigError(f"'{where}': {err}") from None
+    checked = [_checked(where, name, v, key_spec) for v in values]
     if len(set(checked)) != len(checked):
         raise SweepConfigError(f"'{where}' has repeated values")
     return checked
@@ -99,7 +102,7 @@ def validate_config(config: dict) -> dict:
         raise SweepConfigError(f"'study' = {study!r} must be a name of letters, digits, '_', '-', '.'")
     if config["model"] not in MODELS:
         raise SweepConfigError(f"'model' = {config['model']!r} is unknown: allowed models are {', '.join(MODELS)}")
-    params_cls, specs = MODELS[config["model"]]
+    _, specs = MODELS[config["model"]]
     if config["quantity"] not in QUANTITIES:
         raise SweepConfigError(f"'quantity' = {config['quantity']!r} is not allowed: one of {', '.join(QUANTITIES)}")
     fixed = config.get("fixed") or {}
@@ -108,12 +111,7 @@ def validate_config(config: dict) -> dict:
     for k, v in fixed.items():
         if k not in specs:
             raise SweepConfigError(f"unknown model key 'fixed.{k}': allowed keys are {', '.join(specs)}")
-        if specs[k].kind is not str and isinstance(v, (str, bool)):
-            raise SweepConfigError(f"'fixed.{k}' = {v!r} is not a number")
-        try:
-            specs[k].check(k, v)
-        except ParameterError as err:
-            raise SweepConfigError(f"'fixed.{k}': {err}") from None
+        _checked(f"fixed.{k}", k, v, specs[k])
     axes = config["axes"]
     if not isinstance(axes, dict) or not axes:
         raise SweepConfigError("'axes' must be a non-empty mapping of model keys to values")
@@ -123,7 +121,7 @@ def validate_config(config: dict) -> dict:
             raise SweepConfigError(f"unknown model key 'axes.{name}': allowed keys are {', '.join(specs)}")
         if name in fixed:
             raise SweepConfigError(f"'{name}' is both in 'fixed' and in 'axes'")
-        resolved_axes[name] = _axis_values(name, spec, specs[name].kind)
+        resolved_axes[name] = _axis_values(name, spec, specs[name])
     chunking = dict(CHUNK_KEYS)
     given = config.get("chunking") or {}
     if not isinstance(given, dict):
@@ -189,7 +187,7 @@ def make_plan(config: dict) -> dict:
 
 
 def write_plan(plan: dict, path) -> None:
-    _atomic_write_text(path, json.dumps(plan, indent=1, sort_keys=True))
+    io.write_text_atomic(path, json.dumps(plan, indent=1, sort_keys=True))
 
 
 def read_plan(path) -> dict:
@@ -252,23 +250,6 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options) -> di
 
 
 # ------------------------------------------------------------------------------------ files
-def _atomic_write_text(path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def records_dir(chunk_path) -> Path:
     p = Path(chunk_path)
     return p.with_name(p.stem + ".d")
@@ -300,8 +281,6 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
     from mpi4py import MPI
     from petsc4py import PETSc  # noqa: F401  (PetscInitialize is collective: every rank, before any point)
 
-    from . import io
-
     comm = comm or MPI.COMM_WORLD
     cfg = plan["config"]
     rpp = cfg["chunking"]["ranks_per_point"]
@@ -332,7 +311,7 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
             if group.rank == 0 else None
         if group.rank == 0:
             rec.update(id=pid, index=point["index"])
-            _atomic_write_text(rdir / f"{pid}.json", json.dumps(rec, sort_keys=True))
+            io.write_text_atomic(rdir / f"{pid}.json", json.dumps(rec, sort_keys=True))
             done = sum(1 for i in ids if (rdir / f"{i}.json").exists())
             elapsed = time.perf_counter() - t_start
             ran = max(done - (len(ids) - len(todo)), 1)
