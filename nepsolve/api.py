@@ -11,48 +11,74 @@ import time
 import numpy as np
 
 from .models.eliashberg import FlatBandEliashberg
-from .physics.params import EliashbergParams
+from .models.eliashberg_xi import NormalState, XiEliashberg
+from .physics.params import EliashbergParams, EliashbergXiParams
 from .solvers import critical, deflation, eigen, snes
 
 MIGDAL_LIMIT = 3.0
 PHI_THRESHOLD = 1e-4   # [Ω] max|φ| above which a converged solution counts as superconducting   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
 
 
-class _NormalState:
-    """Electron distribution for a sequence of parameter points, warm-starting kinetic solves."""
+def build_model(params: EliashbergParams):
+    """The model class that belongs to a parameter set (flat band or ξ-resolved)."""
+    return XiEliashberg(params) if isinstance(params, EliashbergXiParams) else FlatBandEliashberg(params)
 
-    def __init__(self, petsc_options=None):
+
+class _NormalState:
+    """Normal state for a sequence of parameter points, warm-starting its SNES solves.
+
+    Flat band: the electron distribution F_el on the 2-extended grid (kinetic equation, §3.2).
+    ξ-resolved: Σ^R_11(ξ, ω) (and F_el in kinetic mode), always self-consistent (finite band)."""
+
+    def __init__(self, petsc_options=None, comm=None):
         self.options = petsc_options
-        self.F_prev = None
+        self.comm = comm
+        self.x_prev = None
         self.last = None
 
-    def __call__(self, model: FlatBandEliashberg) -> np.ndarray:
-        if model.params.fel_mode == "bath":
+    def __call__(self, model):
+        if isinstance(model, XiEliashberg):
+            problem = model.normal_problem()
+            x0 = self.x_prev if self.x_prev is not None and self.x_prev.size == problem.size else None
+            res = snes.solve(problem, self.options, tol=1e-12, x0=x0, comm=self.comm)
+        elif model.params.fel_mode == "bath":
             return model.bath_distribution()
-        res = snes.solve(model.kinetic_problem(), self.options, tol=1e-11, x0=self.F_prev)
+        else:
+            problem = model.kinetic_problem()
+            res = snes.solve(problem, self.options, tol=1e-11, x0=self.x_prev)
         self.last = res
         if not res.converged:
-            raise RuntimeError(f"kinetic equation did not converge: {res.message}")
-        self.F_prev = res.x
-        return res.x
+            raise RuntimeError(f"normal state (kinetic equation) did not converge: {res.message}")
+        self.x_prev = res.x
+        return problem.solution(res.x) if isinstance(model, XiEliashberg) else res.x
+
+
+def gap_operator(model, normal, sector: str = "even"):
+    """The linearized gap operator of either model around its normal state."""
+    if isinstance(model, XiEliashberg):
+        return model.gap_operator(normal)
+    return model.gap_operator(normal, sector)
 
 
 def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None):
-    """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1)."""
-    model = FlatBandEliashberg(params)
-    F_ext = (normal or _NormalState())(model)
-    return eigen.leading_real_eigenvalue(model.gap_operator(F_ext, sector), v0=v0), F_ext
+    """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1); also returns the
+    normal state (F_el on the extended grid for the flat band, a NormalState for the ξ model)."""
+    model = build_model(params)
+    state = (normal or _NormalState())(model)
+    return eigen.leading_real_eigenvalue(gap_operator(model, state, sector), v0=v0), state
 
 
 def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol):
     normal = _NormalState(petsc_options)
-    state = {"v0": None, "matvecs": 0, "complex": False}
+    state = {"v0": None, "matvecs": 0, "complex": False, "last": None}
 
     def rho(x):
-        res, _ = leading_eigenvalue(make_params(x), sector, normal, state["v0"])
+        p = make_params(x)
+        res, ns = leading_eigenvalue(p, sector, normal, state["v0"])
         state["v0"] = res.vector
         state["matvecs"] += res.matvecs
         state["complex"] |= res.complex_dominant
+        state["last"] = (x, p, res, ns)
         return res.rho
 
     cr = critical.find_crossing(rho, x0, increasing, lo, hi, rtol=rtol)
@@ -62,7 +88,25 @@ def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol):
         info["kinetic_snes_reason"] = normal.last.reason_name
         info["kinetic_snes_reason_code"] = normal.last.reason
         info["kinetic_residual_norm"] = normal.last.residual_norm
+    if cr.converged and state["last"] is not None and isinstance(state["last"][3], NormalState):
+        info.update(xi_diagnostics(*state["last"][1:]))
     return cr.value, info
+
+
+def xi_diagnostics(params, eig, normal: NormalState) -> dict:
+    """At the last ρ evaluation of a λ_c search (ξ model): the size of the non-thermal glue in the
+    critical eigenvector, ‖δφ^K_12‖∞/‖φ^R_12‖∞ (0 with glue off), the electron inverse lifetime
+    Γ_el(0) = −Im Σ^R_11(ξ≈0, ω=0) (bath + bosons) and F_el at the Fermi level row."""
+    model = XiEliashberg(params)
+    op = model.gap_operator(normal)
+    out = {"Gamma_el0": float(-normal.sigma[normal.sigma.shape[0] // 2, model.grid.m].imag)}
+    if eig.vector is not None and op.glue:
+        f = op.expand(eig.vector)
+        d12, _ = op.delta_phi_K(f)
+        out["glue_ratio"] = float(np.max(np.abs(d12)) / max(np.max(np.abs(f[0])), 1e-300))
+    else:
+        out["glue_ratio"] = 0.0
+    return out
 
 
 def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str = "even",
@@ -76,6 +120,23 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
     if info["converged"] and lam_c > MIGDAL_LIMIT:
         out["warning"] = f"lambda_c = {lam_c:.3g} > {MIGDAL_LIMIT}: outside Migdal-Eliashberg validity"
     return out
+
+
+def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8) -> dict:
+    """λ_c of the full NESS model and with one ingredient removed (issue: full / glue off /
+    heating off): glue off = δφ^K := 0; heating off = fel_mode 'bath' (F_el frozen to the bath)."""
+    full = critical_coupling(params, petsc_options, rtol=rtol)
+    off = critical_coupling(params.replace(glue="off"), petsc_options, rtol=rtol)
+    full["lambda_c_glue_off"] = off["lambda_c"]
+    full["glue_off_converged"] = off["converged"]
+    if params.fel_mode == "kinetic":
+        heat = critical_coupling(params.replace(fel_mode="bath"), petsc_options, rtol=rtol)
+        full["lambda_c_heating_off"] = heat["lambda_c"]
+        full["heating_off_converged"] = heat["converged"]
+    else:
+        full["lambda_c_heating_off"] = full["lambda_c"]     # already frozen
+    full["wall_time"] += off["wall_time"]
+    return full
 
 
 def critical_temperature(params: EliashbergParams, petsc_options=None, sector: str = "even",

@@ -11,7 +11,7 @@ import sys
 import click
 import numpy as np
 
-from .physics.params import SPECS, ParameterError, parse_assignments
+from .physics.params import MODEL_PARAMS, XI_SPECS, ParameterError, parse_assignments
 
 UNITS_HELP = """\b
 Units and conventions
@@ -22,9 +22,11 @@ Units and conventions
 """
 
 
-def _keys_help() -> str:
-    lines = ["\b", "Parameters (--set KEY=VALUE, repeatable):"]
-    for k, s in SPECS.items():
+def _keys_help(model: str = "eliashberg-xi") -> str:
+    specs = MODEL_PARAMS[model].specs()
+    lines = ["\b", "Parameters (--set KEY=VALUE, repeatable); keys after n_omega/omega_max only with",
+             "--model eliashberg-xi:"]
+    for k, s in specs.items():
         lines.append(f"  {k:<12} {s.doc}; {s.describe()}")
     return "\n".join(lines)
 
@@ -48,14 +50,16 @@ def _load_config(path):
     return data, petsc
 
 
-def _inputs(sets, config=None, petsc_cli=None):
+def _inputs(sets, config=None, petsc_cli=None, model: str = "eliashberg"):
     """(parameters, PETSc options): --config (YAML) overridden by --set and --petsc-options.
     The first invalid key is named."""
     from .solvers.snes import parse_petsc_options
 
     values, petsc_config = _load_config(config)
+    values.pop("model", None)
+    cls = MODEL_PARAMS[model]
     try:
-        params = parse_assignments(sets, parse_assignments([f"{k}={v}" for k, v in values.items()]))
+        params = parse_assignments(sets, parse_assignments([f"{k}={v}" for k, v in values.items()], cls=cls))
     except ParameterError as err:
         raise click.UsageError(str(err)) from None
     try:
@@ -95,6 +99,11 @@ set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 petsc_option = click.option("--petsc-options", default=None, metavar="'-key value ...'",
                             help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'.")
+model_option = click.option(
+    "--model", type=click.Choice(list(MODEL_PARAMS)), default="eliashberg", show_default=True,
+    help="eliashberg: local coupling, infinite flat band (Fermi-surface limit).  eliashberg-xi: "
+         "frequency–momentum (ξ-resolved) model with band half-width W, DOS shape, local or Lorentzian "
+         "kernel (width w) and the non-thermal glue switch (glue = on|off).")
 config_option = click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
                              help="YAML file of model keys and optional petsc_options; --set overrides it.")
 
@@ -113,8 +122,9 @@ def main():
 @main.command(help=f"""List the model parameters with their meaning and allowed values.
 
 {UNITS_HELP}""")
-def keys():
-    click.echo(_keys_help())
+@model_option
+def keys(model):
+    click.echo(_keys_help(model))
 
 
 @main.command(help=f"""Critical coupling λ_c (default) or critical temperature T_c.
@@ -128,23 +138,32 @@ drive_n = 0).
 
 {UNITS_HELP}
 {_keys_help()}""")
+@model_option
 @set_option
 @config_option
 @click.option("--quantity", type=click.Choice(["lambda_c", "Tc"]), default="lambda_c", show_default=True)
 @click.option("--axis", type=click.Choice(["real", "matsubara"]), default="real", show_default=True)
+@click.option("--decompose", is_flag=True,
+              help="eliashberg-xi, lambda_c only: also λ_c with the glue off (δφ^K := 0) and with heating "
+                   "off (fel_mode bath): adds lambda_c_glue_off and lambda_c_heating_off.")
 @json_option
 @petsc_option
-def critical(sets, config, quantity, axis, as_json, petsc_options):
+def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_options):
     from . import api
 
-    p, petsc_options = _inputs(sets, config, petsc_options)
+    p, petsc_options = _inputs(sets, config, petsc_options, model)
+    if decompose and (model != "eliashberg-xi" or quantity != "lambda_c" or axis != "real"):
+        raise click.UsageError("--decompose needs --model eliashberg-xi, --quantity lambda_c and --axis real")
     if axis == "matsubara":
         result = _matsubara(p, quantity)
+    elif decompose:
+        result = api.decompose(p, petsc_options)
     elif quantity == "lambda_c":
         result = api.critical_coupling(p, petsc_options)
     else:
         result = api.critical_temperature(p, petsc_options)
-    _emit(result, as_json, ["lambda_c", "T_c", "converged", "message", "wall_time"])
+    _emit(result, as_json, ["lambda_c", "lambda_c_glue_off", "lambda_c_heating_off", "T_c", "converged",
+                            "message", "wall_time"])
 
 
 def _matsubara(p, quantity):
@@ -155,11 +174,14 @@ def _matsubara(p, quantity):
             "--axis matsubara needs equilibrium: T_b must equal T_el and drive_n must be 0 "
             f"(got T_el={p.T_el:g}, T_b={p.T_b:g}, drive_n={p.drive_n:g}); use --axis real for a NESS")
     base = {"axis": "matsubara", "params": p.as_dict()}
+    band = {"W": p.W, "dos": p.dos} if hasattr(p, "W") else {}
+    if band and p.kernel != "local":
+        raise click.UsageError("--axis matsubara supports the local kernel only (kernel = local)")
     try:
         if quantity == "lambda_c":
-            lam_c = matsubara.lambda_c(p.T_el, p.kappa, p.gamma)
+            lam_c = matsubara.lambda_c(p.T_el, p.kappa, p.gamma, **band)
             return {"quantity": "lambda_c", "lambda_c": lam_c, "converged": True, "message": "converged", **base}
-        T_c = matsubara.T_c(p.lam, p.kappa, p.gamma)
+        T_c = matsubara.T_c(p.lam, p.kappa, p.gamma, **band)
         ok = T_c > 0
         return {"quantity": "T_c", "T_c": T_c if ok else float("nan"), "converged": ok,
                 "message": "converged" if ok else "no instability above the lowest resolvable T", **base}
@@ -178,6 +200,7 @@ max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and ga
 
 {UNITS_HELP}
 {_keys_help()}""")
+@model_option
 @set_option
 @config_option
 @json_option
@@ -189,10 +212,10 @@ max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and ga
 @click.option("--warmup", type=int, default=0, show_default=True,
               help="Anderson iterations before Newton–Krylov (0: none).")
 @click.option("--no-deflation", is_flag=True, help="Do not deflate the normal-state root (plain Newton from the seed).")
-def solve(sets, config, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
+def solve(model, sets, config, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
     from . import api, io
 
-    p, petsc_options = _inputs(sets, config, petsc_options)
+    p, petsc_options = _inputs(sets, config, petsc_options, model)
     result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
                            deflate=not no_deflation)
     if out:
@@ -207,16 +230,19 @@ def solve(sets, config, as_json, petsc_options, out, seed, no_fallback, warmup, 
 Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out results/scan.h5
 
 {UNITS_HELP}""")
+@model_option
 @set_option
 @config_option
-@click.option("--axis", "axis_key", required=True, type=click.Choice([k for k, s in SPECS.items() if s.kind is float]))
+@click.option("--axis", "axis_key", required=True, type=click.Choice([k for k, s in XI_SPECS.items() if s.kind is float]))
 @click.option("--values", required=True, help="Comma-separated values of the swept parameter.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @petsc_option
-def scan(sets, config, axis_key, values, out, petsc_options):
+def scan(model, sets, config, axis_key, values, out, petsc_options):
     from . import api, io
 
-    base, petsc_options = _inputs(sets, config, petsc_options)
+    base, petsc_options = _inputs(sets, config, petsc_options, model)
+    if axis_key not in base.specs():
+        raise click.UsageError(f"--axis {axis_key} is a key of --model eliashberg-xi only")
     try:
         vals = [float(v) for v in values.split(",") if v.strip()]
     except ValueError:

@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from . import io
-from .physics.params import SPECS, EliashbergParams, ParameterError, Spec
+from .physics.params import MODEL_PARAMS, ParameterError, Spec
 
 QUANTITIES = ("lambda_c", "T_c", "delta0")
-MODELS = {"eliashberg": (EliashbergParams, SPECS)}
+MODELS = {name: (cls, cls.specs()) for name, cls in MODEL_PARAMS.items()}
 TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options")
 CHUNK_KEYS = {"points_per_chunk": 8, "ranks_per_chunk": 2, "ranks_per_point": 1}
 

@@ -100,7 +100,7 @@ class EliashbergParams:
     Omega: float = field(default=1.0, repr=False)
 
     def __post_init__(self):
-        for key, spec in SPECS.items():
+        for key, spec in self.specs().items():
             object.__setattr__(self, key, spec.check(key, getattr(self, key)))
         self.check_grid()
 
@@ -137,25 +137,88 @@ class EliashbergParams:
     def replace(self, **changes) -> "EliashbergParams":
         return dataclasses.replace(self, **changes)
 
+    @classmethod
+    def specs(cls) -> dict[str, Spec]:
+        return SPECS
+
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in SPECS}
+        return {k: getattr(self, k) for k in self.specs()}
 
 
-def parse_assignments(items, base: EliashbergParams | None = None) -> EliashbergParams:
-    """Build parameters from 'KEY=VALUE' strings (CLI --set); unknown keys are errors."""
+# Extra keys of the ξ-resolved (frequency–momentum) model, ELIASHBERG_SPEC §2.2, §7.
+XI_SPECS: dict[str, Spec] = {
+    **SPECS,
+    "W": Spec(float, "band half-width W (electron states at −W ≤ ξ ≤ W) [Ω]", 0.0, 1e5),
+    "dos": Spec(str, "DOS shape ν(ξ)/N0: 'flat' (1) or 'semicircle' (√(1 − ξ²/W²))", choices=("flat", "semicircle")),
+    "kernel": Spec(str, "coupling kernel V(ξ,ξ')/g²: 'local' (1) or 'lorentzian' (w²/((ξ−ξ')² + w²), forward scattering)",
+                   choices=("local", "lorentzian")),
+    "w": Spec(float, "width w of the Lorentzian kernel (momentum range of the coupling, w ~ v_F q_c) [Ω]", 0.0, 1e5),
+    "n_xi": Spec(int, "ξ cells in the inner window |ξ| ≤ min(W, omega_max) (uniform); beyond it cells grow "
+                 "geometrically (ratio 1.3) to W", 1, 4096, lo_open=False),
+    "glue": Spec(str, "non-thermal anomalous Keldysh channel δφ^K: 'on', or 'off' (δφ^K := 0)", choices=("on", "off")),
+}
+
+
+@dataclass(frozen=True)
+class EliashbergXiParams(EliashbergParams):
+    """ξ-resolved model (spec §2.2, §7): band half-width W, DOS shape, kernel, glue switch.
+
+    Energies in units of Ω = 1.  With kernel 'local' and dos 'flat' the whole band is one ξ cell
+    (the cell integrals are exact), so n_xi only matters for 'semicircle' or 'lorentzian'.
+    """
+
+    W: float = 20.0
+    dos: str = "flat"
+    kernel: str = "local"
+    w: float = 1.0
+    n_xi: int = 48
+    glue: str = "on"
+    n_omega: int = 4097
+    omega_max: float = 12.0
+
+    @classmethod
+    def specs(cls) -> dict[str, Spec]:
+        return XI_SPECS
+
+    @property
+    def xi_inner(self) -> float:
+        """Half-width of the uniform inner ξ window: min(W, omega_max)."""
+        return min(self.W, self.omega_max)
+
+    def check_grid(self, factor: float = 5.0):
+        """Frequency grid as in the flat-band model; the ξ cells must resolve the kernel width w."""
+        super().check_grid(factor)
+        if self.kernel == "lorentzian":
+            h = 2.0 * self.xi_inner / self.n_xi
+            if h > self.w:
+                need = int(np.ceil(2.0 * self.xi_inner / self.w))
+                raise ParameterError(
+                    f"ξ grid too coarse for 'w' = {self.w:g}: inner cell width 2·min(W, omega_max)/n_xi = {h:.3g} "
+                    f"must be <= w; use n_xi >= {need}")
+
+
+# Model name (CLI --model, sweep config 'model') → parameter class.
+MODEL_PARAMS = {"eliashberg": EliashbergParams, "eliashberg-xi": EliashbergXiParams}
+
+
+def parse_assignments(items, base: EliashbergParams | None = None, cls=None) -> EliashbergParams:
+    """Build parameters (of `cls`, default: the type of `base`, else EliashbergParams) from
+    'KEY=VALUE' strings (CLI --set); unknown keys are errors."""
+    cls = cls or (type(base) if base is not None else EliashbergParams)
+    specs = cls.specs()
     changes = {}
     for item in items:
         if "=" not in item:
-            raise ParameterError(f"--set expects KEY=VALUE, got {item!r}; keys: {', '.join(SPECS)}")
+            raise ParameterError(f"--set expects KEY=VALUE, got {item!r}; keys: {', '.join(specs)}")
         key, value = (s.strip() for s in item.split("=", 1))
-        if key not in SPECS:
-            raise ParameterError(f"unknown parameter '{key}': allowed keys are {', '.join(SPECS)}")
-        spec = SPECS[key]
+        if key not in specs:
+            raise ParameterError(f"unknown parameter '{key}': allowed keys are {', '.join(specs)}")
+        spec = specs[key]
         if spec.kind is not str:
             try:
                 value = float(value)
             except ValueError:
                 raise ParameterError(f"parameter '{key}' = {value!r} is not {spec.describe()}") from None
         changes[key] = value
-    defaults = (base or EliashbergParams()).as_dict()
-    return EliashbergParams(**{**defaults, **changes})
+    defaults = (base or cls()).as_dict()
+    return cls(**{**defaults, **changes})
