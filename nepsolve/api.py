@@ -12,6 +12,7 @@ import numpy as np
 
 from .models.eliashberg import FlatBandEliashberg
 from .models.eliashberg_xi import NormalState, XiEliashberg
+from .models.eliashberg_xi_nonlinear import XiGapProblem
 from .physics.params import EliashbergParams, EliashbergXiParams
 from .solvers import critical, deflation, eigen, snes
 
@@ -163,6 +164,10 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
               tol: float = 1e-10, warmup: int = 0, deflate: bool = True) -> dict:
     """Nonlinear NESS gap Δ(ω) by PETSc SNES (spec §4.3, §6.2), from a BCS-like seed.
 
+    Flat band: `GapProblem` (spec §4.3).  ξ-resolved (EliashbergXiParams): `XiGapProblem`, the full
+    Nambu–Keldysh set of spec §2.2 with analytic ξ-cell integrals; its arrays are those of the row
+    nearest ξ = 0 (plus `phi_rows` and the spec §2.3 `symmetry_violation`).
+
     The normal state (always a root) is deflated first, so Newton finds the gapped branch also
     from small seeds and close to threshold; if no other root is found, the plain solve reports
     the state it converges to (normally φ = 0: not superconducting).
@@ -174,10 +179,13 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
     well above the solver tolerance.
     """
     t0 = time.perf_counter()
-    model = FlatBandEliashberg(params)
+    model = build_model(params)
     normal = _NormalState(petsc_options)
-    F_ext = normal(model)
-    problem = model.gap_problem(F_ext, seed)
+    state = normal(model)               # F_el on the extended grid (flat band) or a NormalState (ξ model)
+    if isinstance(model, XiEliashberg):
+        problem = XiGapProblem(model, state, seed)
+    else:
+        problem = model.gap_problem(state, seed)
     if deflate:
         res = deflation.solve_avoiding(problem, [problem.trivial_root()], petsc_options, tol=tol,
                                        fallback=fallback, warmup=warmup)

@@ -179,9 +179,12 @@ def _matsubara(p, quantity):
         raise click.UsageError("--axis matsubara supports the local kernel only (kernel = local)")
     try:
         if quantity == "lambda_c":
-            lam_c = matsubara.lambda_c(p.T_el, p.kappa, p.gamma, **band)
+            lam_c = (matsubara.band_lambda_c(p.T_el, p.kappa, p.gamma, band["W"], band["dos"]) if band
+                     else matsubara.lambda_c(p.T_el, p.kappa, p.gamma))
             return {"quantity": "lambda_c", "lambda_c": lam_c, "converged": True, "message": "converged", **base}
-        T_c = matsubara.T_c(p.lam, p.kappa, p.gamma, **band)
+        if band:
+            raise click.UsageError("--axis matsubara --quantity Tc is available for the flat-band model only")
+        T_c = matsubara.T_c(p.lam, p.kappa, p.gamma)
         ok = T_c > 0
         return {"quantity": "T_c", "T_c": T_c if ok else float("nan"), "converged": ok,
                 "message": "converged" if ok else "no instability above the lowest resolvable T", **base}

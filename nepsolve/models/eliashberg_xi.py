@@ -308,6 +308,13 @@ class XiGapOperator:
         self.F22_rows = -m.hole(normal.F)
         self.F11 = m._to_cells(self.F11_rows)
         self.F22 = m._to_cells(self.F22_rows)
+        # One row (local kernel): φ and F are the same in every cell, so the cell sums can be
+        # taken once here: Σ_j J_j φ = (Σ_j J_j) φ.
+        self.pre_summed = m.n_rows == 1
+        if self.pre_summed:
+            self.J_RR = self.J_RR.sum(axis=0, keepdims=True)
+            self.J_RA = self.J_RA.sum(axis=0, keepdims=True)
+            self.F11, self.F22 = self.F11_rows, self.F22_rows
         c = m.conv_base
         self._kn, self._ka, self._kL = c.kernels["n"], c.kernels["a"], c.kernels["Lam"]
 
@@ -341,8 +348,12 @@ class XiGapOperator:
         else:
             pR12, pR21 = fields
             pK12, pK21 = self.thermal_keldysh(pR12, pR21)
-        r12, r21 = m._to_cells(pR12), m._to_cells(pR21)
-        k12, k21 = m._to_cells(pK12), m._to_cells(pK21)
+        if self.pre_summed:
+            cells, contract = (lambda f: f), (lambda f: f)
+        else:
+            cells, contract = m._to_cells, m._contract
+        r12, r21 = cells(pR12), cells(pR21)
+        k12, k21 = cells(pK12), cells(pK21)
         a12, a21 = np.conj(r21), np.conj(r12)              # φ^A_12 = (φ^R_21)*, φ^A_21 = (φ^R_12)*
         JRR, JRA = self.J_RR, self.J_RA
         JAA, JAR = np.conj(JRR), np.conj(JRA)
@@ -352,11 +363,11 @@ class XiGapOperator:
             GR = JRR * pr
             GA = JAA * pa
             GK = Fa * (JRR - Jra) * pr + Fb * (Jra - JAA) * pa + Jra * pk
-            tR = c.transform(m._contract(GR))
-            tK = c.transform(m._contract(GK))
+            tR = c.transform(contract(GR))
+            tK = c.transform(contract(GK))
             phiR = -c.apply(0.5 * tR * self._kn + (0.25j / PI) * tK * self._kL)
             if self.glue:
-                tS = c.transform(m._contract(GR - GA))
+                tS = c.transform(contract(GR - GA))
                 phiK = -0.5 * c.apply(tK * self._kn + tS * self._ka)
                 out.append((phiR, phiK))
             else:

@@ -148,7 +148,8 @@ class EliashbergParams:
 # Extra keys of the ξ-resolved (frequency–momentum) model, ELIASHBERG_SPEC §2.2, §7.
 XI_SPECS: dict[str, Spec] = {
     **SPECS,
-    "W": Spec(float, "band half-width W (electron states at −W ≤ ξ ≤ W) [Ω]", 0.0, 1e5),
+    "W": Spec(float, "band half-width W (electron states at −W ≤ ξ ≤ W) [Ω]; the band edges are resolved when "
+              "omega_max ≥ W + 6, for W ≫ omega_max they enter only through O(Ω/W) off-shell tails", 0.0, 1e5),
     "dos": Spec(str, "DOS shape ν(ξ)/N0: 'flat' (1) or 'semicircle' (√(1 − ξ²/W²))", choices=("flat", "semicircle")),
     "kernel": Spec(str, "coupling kernel V(ξ,ξ')/g²: 'local' (1) or 'lorentzian' (w²/((ξ−ξ')² + w²), forward scattering)",
                    choices=("local", "lorentzian")),
