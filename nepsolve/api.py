@@ -40,6 +40,9 @@ class _NormalState:
     def __call__(self, model):
         if isinstance(model, XiEliashberg):
             problem = model.normal_problem()
+            if self.comm is not None and self.comm.size > 1:      # one point on a group of ranks
+                from .solvers.distributed import Distributed
+                problem = Distributed(problem, self.comm)
             x0 = self.x_prev if self.x_prev is not None and self.x_prev.size == problem.size else None
             res = snes.solve(problem, self.options, tol=1e-12, x0=x0, comm=self.comm)
         elif model.params.fel_mode == "bath":
@@ -69,8 +72,8 @@ def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=No
     return eigen.leading_real_eigenvalue(gap_operator(model, state, sector), v0=v0), state
 
 
-def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol):
-    normal = _NormalState(petsc_options)
+def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, comm=None):
+    normal = _NormalState(petsc_options, comm)
     state = {"v0": None, "matvecs": 0, "complex": False, "last": None}
 
     def rho(x):
@@ -111,11 +114,14 @@ def xi_diagnostics(params, eig, normal: NormalState) -> dict:
 
 
 def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str = "even",
-                      rtol: float = 1e-8) -> dict:
-    """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value."""
+                      rtol: float = 1e-8, comm=None) -> dict:
+    """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value.
+
+    `comm` (a petsc4py communicator of several ranks, ξ model only): the normal-state SNES solves run
+    on a PETSc Vec distributed over it; the eigen-solves are repeated on every rank (identical)."""
     t0 = time.perf_counter()
     lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
-                            petsc_options, sector, rtol)
+                            petsc_options, sector, rtol, comm)
     out = {"quantity": "lambda_c", "lambda_c": lam_c, **info, "wall_time": time.perf_counter() - t0,
            "params": params.as_dict()}
     if info["converged"] and lam_c > MIGDAL_LIMIT:
@@ -123,15 +129,15 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
     return out
 
 
-def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8) -> dict:
+def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8, comm=None) -> dict:
     """λ_c of the full NESS model and with one ingredient removed (issue: full / glue off /
     heating off): glue off = δφ^K := 0; heating off = fel_mode 'bath' (F_el frozen to the bath)."""
-    full = critical_coupling(params, petsc_options, rtol=rtol)
-    off = critical_coupling(params.replace(glue="off"), petsc_options, rtol=rtol)
+    full = critical_coupling(params, petsc_options, rtol=rtol, comm=comm)
+    off = critical_coupling(params.replace(glue="off"), petsc_options, rtol=rtol, comm=comm)
     full["lambda_c_glue_off"] = off["lambda_c"]
     full["glue_off_converged"] = off["converged"]
     if params.fel_mode == "kinetic":
-        heat = critical_coupling(params.replace(fel_mode="bath"), petsc_options, rtol=rtol)
+        heat = critical_coupling(params.replace(fel_mode="bath"), petsc_options, rtol=rtol, comm=comm)
         full["lambda_c_heating_off"] = heat["lambda_c"]
         full["heating_off_converged"] = heat["converged"]
     else:

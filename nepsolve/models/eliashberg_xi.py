@@ -138,6 +138,13 @@ def cell_pair(a, c, lo, hi):
     return np.where(small, series(u_hi) - series(u_lo), logs)
 
 
+def _split(n: int, part: int, n_parts: int) -> slice:
+    """Contiguous block `part` of range(n) split into n_parts nearly equal blocks."""
+    q, r = divmod(n, n_parts)
+    start = part * q + min(part, r)
+    return slice(start, start + q + (1 if part < r else 0))
+
+
 # ------------------------------------------------------------------------------------ the model
 @dataclass
 class NormalState:
@@ -207,22 +214,33 @@ class XiEliashberg:
             return np.broadcast_to(self.F_bath, sigma.shape).copy()
         return K0 / (-sigma.imag)
 
-    def normal_map(self, sigma: np.ndarray, K0: np.ndarray | None):
-        """One sweep of the normal-state equations: (Σ^R_11, K0) → (Σ^R_11, K0)_new."""
+    def normal_map(self, sigma: np.ndarray, K0: np.ndarray | None, cells: slice = slice(None),
+                   rows: slice = slice(None), reduce=None):
+        """One sweep of the normal-state equations: (Σ^R_11, K0) → (Σ^R_11, K0)_new on `rows`.
+
+        Work split for a group of ranks (the model itself knows nothing of MPI): the cell
+        integrals are computed for `cells` only, contracted with K[:, cells], and `reduce` (e.g. an
+        MPI Allreduce sum) completes the ξ' sum; the ω convolutions are done for `rows` only."""
         g = self.grid
         ce = self.conv_ext
+        own = self.row_of_cell[cells]
         F = self.distribution(sigma, K0)
         F_ext = g.embed(F, np.broadcast_to(self.F_bath_ext, (F.shape[0], self.w_ext.size)))
-        a = self.w_ext[None, :] - self._to_cells(self._extend(sigma))
-        GR = self.rho * cell_resolvent(a, self.lo, self.hi)          # ∫ρ g^R_11 over each cell
-        spec_ra = 2j * GR.imag                                       # ∫ρ (g^R − g^A)_11
-        GK = self._to_cells(F_ext) * spec_ra                         # ∫ρ g^K_11 = F(g^R − g^A)
-        tR, tK = ce.transform(self._contract(GR)), ce.transform(self._contract(GK))
+        a = self.w_ext[None, :] - self._extend(sigma)[own]
+        GR = self.rho[cells] * cell_resolvent(a, self.lo[cells], self.hi[cells])   # ∫ρ g^R_11 per cell
+        spec_ra = 2j * GR.imag                                                    # ∫ρ (g^R − g^A)_11
+        GK = F_ext[own] * spec_ra                                                 # ∫ρ g^K_11 = F(g^R − g^A)
+        K = self.K[:, cells]
+        parts = [K @ GR, K @ GK] + ([K @ spec_ra] if K0 is not None else [])
+        if reduce is not None:
+            parts = [reduce(x) for x in parts]
+        parts = [x[rows] for x in parts]
         k = ce.kernels
+        tR, tK = ce.transform(parts[0]), ce.transform(parts[1])
         sigma_new = -1j * self.params.gamma + ce.apply(0.5 * tR * k["n"] + (0.25j / PI) * tK * k["Lam"])
         K0_new = None
         if K0 is not None:
-            tS = ce.transform(self._contract(spec_ra))
+            tS = ce.transform(parts[2])
             sigK = -2j * self.params.gamma * self.F_bath + 0.5 * ce.apply(tK * k["n"] + tS * k["a"])
             K0_new = (0.5j * sigK).real                                # Σ^K = −2i K0
         return sigma_new, K0_new
@@ -266,6 +284,30 @@ class NormalProblem:
     def residual(self, x, out):
         sigma, K0 = self.unpack(x)
         out[:] = x - self.pack(*self.model.normal_map(sigma, K0))
+
+    # -- work split over a group of ranks (used by nepsolve.solvers.distributed)
+    @property
+    def n_units(self) -> int:
+        """Rows: the unit of ownership of the unknown vector."""
+        return self.model.n_rows
+
+    @property
+    def unit_size(self) -> int:
+        return self.n_blocks * self.n_w
+
+    def residual_local(self, x, out_local, part: int, n_parts: int, reduce):
+        """Residual of this part's rows (out_local), from the full x; cells are split the same way
+        and `reduce` sums the partial ξ' quadratures over the parts."""
+        sigma, K0 = self.unpack(x)
+        cells = _split(self.model.cells.n, part, n_parts)
+        rows = _split(self.model.n_rows, part, n_parts)
+        s_new, k_new = self.model.normal_map(sigma, K0, cells, rows, reduce)
+        n_own = rows.stop - rows.start
+        if n_own == 0:
+            return
+        b = np.asarray(x).reshape(self.model.n_rows, self.n_blocks, self.n_w)[rows]
+        parts = [s_new.real, s_new.imag] + ([k_new] if self.n_blocks == 3 else [])
+        out_local[:] = (b - np.stack(parts, axis=1)).ravel()
 
     def initial_guess(self):
         s = self.model.flat_band_guess()

@@ -100,8 +100,12 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
 
     prefix = f"nep{next(_counter)}_"
     db = PETSc.Options()
+    dist = getattr(problem.problem, "local_range", None)     # a solvers.distributed.Distributed problem
     snes = PETSc.SNES().create(comm=comm)
-    X = PETSc.Vec().createSeq(problem.size, comm=comm)
+    if dist is None:
+        X = PETSc.Vec().createSeq(problem.size, comm=comm)
+    else:
+        X = PETSc.Vec().createMPI((dist[1] - dist[0], problem.size), comm=comm)
     Fv = X.duplicate()
     errors = []
 
@@ -110,7 +114,11 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
         f = Fo.getArray()
         try:
             with np.errstate(all="ignore"):
-                problem.residual(x, f)
+                if dist is None:
+                    problem.residual(x, f)
+                else:
+                    problem.evaluations += 1
+                    problem.problem.residual_local(problem.problem.gather(x), f)
         except Exception as exc:  # a residual that cannot be evaluated is a divergence, not a crash
             errors.append(f"{type(exc).__name__}: {exc}")
             f[:] = np.nan
@@ -121,11 +129,11 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
             db.setValue(prefix + k, v)
         snes.setFunction(evaluate, Fv)
         snes.setFromOptions()
-        X.setArray(x0)
+        X.setArray(x0 if dist is None else x0[dist[0]:dist[1]])
         snes.solve(None, X)
         reason = int(snes.getConvergedReason())
         its = int(snes.getIterationNumber())
-        x = X.getArray().copy()
+        x = X.getArray().copy() if dist is None else problem.problem.gather(X.getArray())
     finally:
         for k in options:
             db.delValue(prefix + k)

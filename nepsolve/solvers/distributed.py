@@ -1,0 +1,60 @@
+"""One problem, several ranks: the unknown vector as a PETSc Vec distributed over a group.
+
+A model problem that can split its work offers (see `models.eliashberg_xi.NormalProblem`):
+    n_units, unit_size                 — the vector is n_units blocks of unit_size numbers
+    residual_local(x, out_local, part, n_parts, reduce)
+                                       — the residual of block range `part` from the full x, where
+                                         `reduce(a)` sums a partial array over all parts (collective)
+`Distributed(problem, comm)` turns it into a problem the SNES layer solves on a PETSc MPI Vec whose
+ownership ranges are whole blocks (rank p owns the blocks the model assigns to part p).  Each residual
+evaluation gathers x (Allgatherv: the vector is small next to the work on it), computes the local
+part, and all ranks share the partial ξ' quadratures by one Allreduce.  No model code sees MPI.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Distributed:
+    def __init__(self, problem, comm):
+        from mpi4py import MPI
+
+        self.problem = problem
+        self.comm = comm                 # a petsc4py or mpi4py communicator
+        self.mpi = comm.tompi4py() if hasattr(comm, "tompi4py") else comm
+        self.MPI = MPI
+        self.size = problem.size
+        p, n = self.mpi.rank, self.mpi.size
+        counts = []
+        for part in range(n):
+            q, r = divmod(problem.n_units, n)
+            counts.append((q + (1 if part < r else 0)) * problem.unit_size)
+        self.counts = np.array(counts)
+        self.offsets = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+        self.local_range = (int(self.offsets[p]), int(self.offsets[p] + self.counts[p]))
+
+    def reduce(self, a):
+        out = np.empty_like(a)
+        self.mpi.Allreduce(np.ascontiguousarray(a), out, op=self.MPI.SUM)
+        return out
+
+    def gather(self, x_local):
+        full = np.empty(self.size)
+        self.mpi.Allgatherv(np.ascontiguousarray(x_local, dtype=float), [full, self.counts, self.offsets, self.MPI.DOUBLE])
+        return full
+
+    def residual_local(self, x_full, out_local):
+        self.problem.residual_local(x_full, out_local, self.mpi.rank, self.mpi.size, self.reduce)
+
+    def residual(self, x, out):
+        """Collective full residual (every rank gets all of it)."""
+        lo, hi = self.local_range
+        local = np.empty(hi - lo)
+        self.residual_local(np.asarray(x, dtype=float), local)
+        out[:] = self.gather(local)
+
+    def initial_guess(self):
+        return self.problem.initial_guess()
+
+    def solution(self, x):
+        return self.problem.solution(x)
