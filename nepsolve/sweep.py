@@ -218,8 +218,9 @@ def _critical_fields(r: dict) -> dict:
             "residual_norm": r.get("kinetic_residual_norm", float("nan"))}
 
 
-def evaluate_point(model: str, quantity: str, params: dict, petsc_options) -> dict:
-    """Compute one point; every failure becomes a record (status 'failed', reason, message)."""
+def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=None) -> dict:
+    """Compute one point; every failure becomes a record (status 'failed', reason, message).
+    `comm`: the point's group of ranks (ξ model, λ_c: the normal state is a distributed Vec)."""
     from . import api
 
     params_cls, _ = MODELS[model]
@@ -229,7 +230,7 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options) -> di
     try:
         p = params_cls(**params)
         if quantity == "lambda_c":
-            r = api.critical_coupling(p, petsc_options)
+            r = api.critical_coupling(p, petsc_options, comm=comm)
             rec.update(value=r["lambda_c"], message=r["message"], **_critical_fields(r))
         elif quantity == "T_c":
             r = api.critical_temperature(p, petsc_options)
@@ -298,6 +299,12 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
         todo = [i for i in ids if load_record(rdir / f"{i}.json") is None]
         print(f"[chunk {chunk}] {len(ids)} points, {len(ids) - len(todo)} already finished, "
               f"{len(todo)} to run on {comm.size // rpp} group(s) of {rpp} rank(s)", file=log, flush=True)
+    # ξ-model λ_c points use the whole group (PETSc Vec over it); other points run on its first rank
+    shared = rpp > 1 and cfg["model"] == "eliashberg-xi" and cfg["quantity"] == "lambda_c"
+    pgroup = None
+    if shared:
+        from petsc4py import PETSc
+        pgroup = PETSc.Comm(group)
     token = comm.bcast(os.urandom(6).hex() if comm.rank == 0 else None, root=0)
     todo = comm.bcast(todo, root=0)
     comm.Barrier()
@@ -307,8 +314,11 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
         if not group.bcast(mine, root=0):
             continue
         point = by_id[pid]
-        rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"]) \
-            if group.rank == 0 else None
+        if shared:          # every rank of the group works on the point (distributed Vec)
+            rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"], pgroup)
+        else:
+            rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"]) \
+                if group.rank == 0 else None
         if group.rank == 0:
             rec.update(id=pid, index=point["index"])
             io.write_text_atomic(rdir / f"{pid}.json", json.dumps(rec, sort_keys=True))

@@ -29,3 +29,17 @@ def test_two_ranks_share_points_and_match_a_serial_run(root):
     serial = [api.critical_coupling(base.replace(T_b=tb))["lambda_c"] for tb in T_b]
     assert res["lambda_c"] == pytest.approx(serial, rel=1e-10)
     assert res["lambda_c"][0] < res["lambda_c"][1] < res["lambda_c"][2]
+
+
+@pytest.mark.mpi
+@pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec on PATH")
+def test_xi_point_on_a_distributed_vec_matches_serial(root):
+    """One ξ-model point on 2 ranks (PETSc MPI Vec owned by rows): same normal state and λ_c."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(root)}
+    out = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(root / "tests" / "mpi_xi_normal.py")],
+                         capture_output=True, text=True, timeout=900, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["ranks"] == 2
+    assert res["sigma_F_diff"] < 1e-10
+    assert res["lambda_c"] == pytest.approx(res["lambda_c_serial"], rel=1e-9)
