@@ -68,8 +68,13 @@ def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=No
     """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1); also returns the
     normal state (F_el on the extended grid for the flat band, a NormalState for the ξ model)."""
     model = build_model(params)
-    state = (normal or _NormalState())(model)
-    return eigen.leading_real_eigenvalue(gap_operator(model, state, sector), v0=v0), state
+    normal = normal or _NormalState()
+    state = normal(model)
+    op = gap_operator(model, state, sector)
+    if isinstance(model, XiEliashberg) and normal.comm is not None and normal.comm.size > 1:
+        from .solvers.distributed import DistributedOperator
+        op = DistributedOperator(op, normal.comm)        # matvec rows shared by the group
+    return eigen.leading_real_eigenvalue(op, v0=v0), state
 
 
 def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, comm=None):
@@ -118,7 +123,8 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
     """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value.
 
     `comm` (a petsc4py communicator of several ranks, ξ model only): the normal-state SNES solves run
-    on a PETSc Vec distributed over it; the eigen-solves are repeated on every rank (identical)."""
+    on a PETSc Vec distributed over it (rows owned, cells of the ξ' quadrature split), and the gap
+    operator's matvecs are split the same way; ARPACK itself runs on every rank on identical vectors."""
     t0 = time.perf_counter()
     lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
                             petsc_options, sector, rtol, comm)

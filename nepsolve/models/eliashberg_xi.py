@@ -382,24 +382,35 @@ class XiGapOperator:
         return pK12 - k12, pK21 - k21
 
     # -- the map
-    def apply(self, fields):
+    def apply(self, fields, cells: slice = slice(None), rows: slice = slice(None), reduce=None):
+        """The map on all rows; or, for a group of ranks, the ξ' quadrature over `cells` completed
+        by `reduce` (a sum over the group) and the ω convolutions for `rows` only."""
         m = self.model
         c = m.conv_base
+        if self.pre_summed:                 # one row: nothing worth splitting
+            cells, rows, reduce = slice(None), slice(None), None
         if self.glue:
             pR12, pR21, pK12, pK21 = fields
         else:
             pR12, pR21 = fields
             pK12, pK21 = self.thermal_keldysh(pR12, pR21)
         if self.pre_summed:
-            cells, contract = (lambda f: f), (lambda f: f)
+            to_cells, contract = (lambda f: f), (lambda f: f)
         else:
-            cells, contract = m._to_cells, m._contract
-        r12, r21 = cells(pR12), cells(pR21)
-        k12, k21 = cells(pK12), cells(pK21)
+            own, K = m.row_of_cell[cells], m.K[:, cells]
+
+            def to_cells(f):
+                return f[own]
+
+            def contract(f):
+                f = K @ f
+                return (reduce(f) if reduce is not None else f)[rows]
+        r12, r21 = to_cells(pR12), to_cells(pR21)
+        k12, k21 = to_cells(pK12), to_cells(pK21)
         a12, a21 = np.conj(r21), np.conj(r12)              # φ^A_12 = (φ^R_21)*, φ^A_21 = (φ^R_12)*
-        JRR, JRA = self.J_RR, self.J_RA
+        JRR, JRA = self.J_RR[cells], self.J_RA[cells]
         JAA, JAR = np.conj(JRR), np.conj(JRA)
-        F11, F22 = self.F11, self.F22
+        F11, F22 = self.F11[cells], self.F22[cells]
         out = []
         for (pr, pa, pk, Fa, Fb, Jra) in ((r12, a12, k12, F22, F11, JRA), (r21, a21, k21, F11, F22, JAR)):
             GR = JRR * pr
@@ -419,3 +430,21 @@ class XiGapOperator:
 
     def matvec(self, y):
         return self.restrict(self.apply(self.expand(y)))
+
+    # -- work split over a group of ranks (nepsolve.solvers.distributed.DistributedOperator)
+    @property
+    def n_units(self) -> int:
+        return self.n_rows
+
+    @property
+    def unit_size(self) -> int:
+        return 2 * self.n_fields * self.n_w
+
+    def matvec_local(self, y, part: int, n_parts: int, reduce):
+        """This part's rows of 𝓛y (row-major, so a contiguous slice of matvec(y))."""
+        cells = _split(self.model.cells.n, part, n_parts)
+        rows = _split(self.n_rows, part, n_parts)
+        if self.pre_summed:
+            full = self.matvec(y)
+            return full[rows.start * self.unit_size: rows.stop * self.unit_size]
+        return self.restrict(self.apply(self.expand(y), cells, rows, reduce))

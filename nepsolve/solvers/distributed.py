@@ -58,3 +58,23 @@ class Distributed:
 
     def solution(self, x):
         return self.problem.solution(x)
+
+
+class DistributedOperator(Distributed):
+    """A linear operator offering matvec_local(y, part, n_parts, reduce): the matvec's rows split over
+    the group.  Every rank runs the (deterministic) eigen-solver on identical full vectors; only the
+    matvec — the expensive part — is shared."""
+
+    def __init__(self, operator, comm):
+        super().__init__(operator, comm)
+        self.operator = operator
+
+    def matvec(self, y):
+        local = self.operator.matvec_local(np.asarray(y, dtype=float), self.mpi.rank, self.mpi.size, self.reduce)
+        return self.gather(local)
+
+    def expand(self, y):
+        return self.operator.expand(y)
+
+    def delta_phi_K(self, fields):
+        return self.operator.delta_phi_K(fields)
