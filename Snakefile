@@ -11,7 +11,7 @@ if not config:
 include: "workflow/rules/common.smk"
 
 # bookkeeping rules run where snakemake runs, not as cluster jobs
-localrules: all, plan, aggregate, phase_diagram_figure
+localrules: all, plan, aggregate, phase_diagram_figure, xi_tbias_figure, xi_drive_figure, xi_distributions, xi_gluemap_figure
 
 
 include: "workflow/rules/sweep.smk"
@@ -22,3 +22,4 @@ rule all:
     input:
         f"{RESULTS}/phase_diagram.h5",
         expand(f"{RESULTS}/phase_diagram.{{ext}}", ext=["png", "pdf"]),
+        expand(f"{RESULTS}/{{fig}}.{{ext}}", fig=STUDY_FIGURES, ext=["png", "pdf"]),   # figures.smk

@@ -169,6 +169,15 @@ STATUS_CODES = {"ok": 0, "failed": 1, "missing": 2}
 _STR = h5py.string_dtype()
 CHUNK_FIELDS = ("value", "status", "snes_reason", "snes_reason_name", "iterations", "residual_norm",
                 "wall_time", "message")
+# Optional scalar observables of a point (float64; NaN where a record has none).  They are stored in a
+# chunk file, and aggregated, only if at least one record carries them (the ξ model does; the flat
+# band does not).  name -> (units, description)
+OBSERVABLES = {
+    "glue_ratio": ("1", "non-thermal glue in the critical eigenvector, max|dphi^K_12| / max|phi^R_12| "
+                        "(0 with glue off; NaN if not computed)"),
+    "Gamma_el0": ("Omega", "electron inverse lifetime -Im Sigma^R_11(xi ~ 0, w = 0) at the last rho "
+                           "evaluation of the lambda_c search (bath + bosons)"),
+}
 
 
 class ChunkFileError(RuntimeError):
@@ -193,6 +202,9 @@ def write_chunk(path, plan: dict, chunk: int, records: list[dict]) -> None:
         f.create_dataset("iterations", data=np.array([r["iterations"] for r in records], dtype="i4"))
         for key in ("residual_norm", "wall_time"):
             f.create_dataset(key, data=np.array([r[key] for r in records], dtype="f8"))
+        for key in OBSERVABLES:
+            if any(key in r for r in records):
+                f.create_dataset(key, data=np.array([r.get(key, np.nan) for r in records], dtype="f8"))
         f.attrs["complete"] = True       # written last: a file without it was cut short
 
 
@@ -212,6 +224,9 @@ def read_chunk(path, plan: dict, chunk: int) -> dict:
                 if arr.dtype == object:
                     arr = np.array([s.decode() if isinstance(s, bytes) else s for s in arr], dtype=object)
                 data[key] = arr
+            for key in OBSERVABLES:
+                if key in f:
+                    data[key] = f[key][()]
     except ChunkFileError:
         raise
     except (OSError, KeyError, ValueError) as err:
@@ -225,6 +240,32 @@ def read_chunk(path, plan: dict, chunk: int) -> dict:
     return data
 
 
+def axis_order(plan: dict) -> list[str]:
+    """The sweep axes in array-dimension order (the config's order).
+
+    A plan read back from plan.json has its `axes` mapping in sorted key order (the plan is written
+    with sorted keys), so the order is recovered from the points: dimension d belongs to the axis
+    whose values, indexed by every point's index[d], equal the point's parameter.  Axes of one value
+    are interchangeable; they keep their order in `plan['axes']`."""
+    names = list(plan["axes"])
+    points = plan["points"]
+    if not points:
+        return names
+    dims = len(points[0]["index"])
+    sizes = [max(p["index"][d] for p in points) + 1 for d in range(dims)]
+    order, left = [], list(names)
+    for d in range(dims):
+        for n in left:
+            vals = plan["axes"][n]
+            if len(vals) == sizes[d] and all(vals[p["index"][d]] == p["params"][n] for p in points):
+                order.append(n)
+                left.remove(n)
+                break
+        else:
+            raise ChunkFileError(f"plan: no axis matches dimension {d} of the point indices")
+    return order
+
+
 def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool = False) -> dict:
     """Aggregate chunk files into one dataset per observable shaped by the sweep axes.
 
@@ -232,7 +273,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
     (then their points get status 2 = missing).  Returns counts for a summary table.
     """
     cfg = plan["config"]
-    names = list(plan["axes"])
+    names = axis_order(plan)
     shape = tuple(len(plan["axes"][n]) for n in names)
     where = {p["id"]: tuple(p["index"]) for p in plan["points"]}
     value = np.full(shape, np.nan)
@@ -242,6 +283,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
     resid = np.full(shape, np.nan)
     wall = np.full(shape, np.nan)
     texts = {k: np.full(shape, "", dtype=object) for k in ("snes_reason_name", "message", "point_id")}
+    observables = {}                   # name -> array, created when a chunk carries the observable
     for p in plan["points"]:
         texts["point_id"][tuple(p["index"])] = p["id"]
     for c in range(len(plan["chunks"])):
@@ -256,6 +298,9 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             value[ix], status[ix], reason[ix] = d["value"][k], d["status"][k], d["snes_reason"][k]
             iters[ix], resid[ix], wall[ix] = d["iterations"][k], d["residual_norm"][k], d["wall_time"][k]
             texts["snes_reason_name"][ix], texts["message"][ix] = d["snes_reason_name"][k], d["message"][k]
+            for key in OBSERVABLES:
+                if key in d:
+                    observables.setdefault(key, np.full(shape, np.nan))[ix] = d[key][k]
     with atomic_h5(path) as f:
         _root_attrs(f, "phase_diagram", None, {"study": cfg["study"], "model": cfg["model"],
                                              "quantity": cfg["quantity"], "axes": names,
@@ -287,6 +332,9 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
         put("wall_time", wall, units="s")
         for k, arr in texts.items():
             put(k, arr)
+        for k, arr in observables.items():
+            units, description = OBSERVABLES[k]
+            put(k, arr, units=units, description=description)
     counts = {s: int(np.sum(status == code)) for s, code in STATUS_CODES.items()}
     counts.update(points=int(status.size), wall_time=float(np.nansum(wall)))
     return counts

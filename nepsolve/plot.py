@@ -13,6 +13,11 @@ Public API:
     read_phase_diagram(path) -> dict
     plot_phase_diagram(path, out, formats=None, return_figure=False) -> list[str] | (list[str], Figure)
     summary_table(path) -> str
+  ξ-model studies (axes `glue` and `fel_mode` give the decomposition full / glue off / heating off):
+    decomposition(pd) -> dict
+    plot_decomposition(path, out, x, x_scale=None, equilibrium_x=None, formats=None) -> list[str]
+    plot_gluemap(path, out, formats=None) -> list[str]
+    plot_distributions(omega, F_el, T_el, nu, F_b, T_b, out, formats=None) -> list[str]  (arrays in)
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-__all__ = ["read_phase_diagram", "plot_phase_diagram", "summary_table", "label"]
+__all__ = ["read_phase_diagram", "plot_phase_diagram", "summary_table", "label", "decomposition",
+           "plot_decomposition", "plot_gluemap", "plot_distributions"]
 
 STATUS_OK, STATUS_FAILED, STATUS_MISSING = 0, 1, 2
 MAX_PANELS = 12
@@ -33,6 +39,8 @@ LABELS = {
     "T_b": "$T_b$ [Ω]", "T_el": "$T_{el}$ [Ω]", "lam": "λ", "kappa": "κ [Ω]", "gamma": "γ [Ω]",
     "drive_n": "drive $n_d$", "drive_omega": "$ω_d$ [Ω]", "drive_sigma": "$σ_d$ [Ω]",
     "lambda_c": "$λ_c$", "T_c": "$T_c$ [Ω]", "delta0": "$Δ_0$ [Ω]",
+    "W": "$W$ [Ω]", "w": "$w$ [Ω]", "kernel": "kernel", "glue": "glue", "dos": "DOS", "n_xi": "$n_ξ$",
+    "glue_ratio": "$‖δφ^K‖/‖φ^R‖$", "Gamma_el0": "$Γ_{el}(0)$ [Ω]",
 }
 _PLAIN = {"lambda_c": "λ_c", "T_c": "T_c [Ω]", "delta0": "Δ_0 [Ω]"}   # for the text summary
 _FAILED_STYLE = dict(marker="x", color="red", linestyle="none", markersize=8, markeredgewidth=1.8)
@@ -529,3 +537,276 @@ def summary_table(path) -> str:
         rows += [(f"{qname} min", "n/a (no converged point)"), (f"{qname} max", "n/a (no converged point)")]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+# ---------------------------------------------------------------------------------------------- ξ-model studies
+
+# The decomposition of ELIASHBERG_SPEC §9 T8 as points of the axes (glue, fel_mode):
+# full NESS, non-thermal glue switched off (δφ^K := 0), heating off (F_el frozen to the bath), both off.
+DECOMPOSITION = (
+    ("full", {"glue": "on", "fel_mode": "kinetic"}, dict(color="k", marker="o", linestyle="-", zorder=4)),
+    ("glue off", {"glue": "off", "fel_mode": "kinetic"}, dict(color="C0", marker="s", linestyle="--")),
+    ("heating off", {"glue": "on", "fel_mode": "bath"}, dict(color="C1", marker="^", linestyle="-.")),
+    ("glue & heating off", {"glue": "off", "fel_mode": "bath"},
+     dict(color="0.55", marker="v", linestyle=":", markersize=4)),
+)
+
+
+def _fixed(pd) -> dict:
+    try:
+        return json.loads(pd["attrs"].get("config_json", "{}")).get("fixed", {}) or {}
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        return {}
+
+
+def _select(pd, name, **where):
+    """Array `name` with the categorical axes in `where` fixed (values absent on an axis: None)."""
+    arr = np.where(pd["status"] == STATUS_OK, pd["values"], np.nan) if name == pd["quantity"] \
+        else np.asarray(pd["data"][name], dtype=float)
+    index = []
+    for a in pd["axes"]:
+        if a in where:
+            hits = np.flatnonzero(pd["coords"][a] == where[a])
+            if not hits.size:
+                return None
+            index.append(int(hits[0]))
+        else:
+            index.append(slice(None))
+    return arr[tuple(index)]
+
+
+def decomposition(pd) -> dict:
+    """{curve name: array over the remaining axes (order kept)} for the curves of DECOMPOSITION
+    present in a phase diagram read by `read_phase_diagram` (needs the axes `glue` and `fel_mode`,
+    or one of them with the other fixed in the config)."""
+    fixed = _fixed(pd)
+    out = {}
+    for name, where, _ in DECOMPOSITION:
+        sel = {}
+        ok = True
+        for k, v in where.items():
+            if k in pd["axes"]:
+                sel[k] = v
+            elif fixed.get(k, {"glue": "on", "fel_mode": "bath"}[k]) != v:
+                ok = False
+        if ok:
+            arr = _select(pd, pd["quantity"], **sel)
+            if arr is not None:
+                out[name] = arr
+    if "full" not in out:
+        raise ValueError(f"{pd['path']}: no 'full' (glue on, fel_mode kinetic) points: the decomposition "
+                         "needs the axes glue and fel_mode")
+    return out
+
+
+def _panel_grid(pd, keep):
+    """Panel axes (all axes but `keep` and glue/fel_mode) and their value combinations."""
+    panel = [a for a in pd["axes"] if a not in keep and a not in ("glue", "fel_mode")]
+    combos = list(itertools.product(*(range(len(pd["coords"][a])) for a in panel)))
+    return panel, combos
+
+
+def _save_all(fig, out, formats):
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    suffix = out.suffix.lower().lstrip(".")
+    stem = out.with_suffix("") if suffix in _IMAGE_SUFFIXES else out
+    if formats is None:
+        formats = (suffix,) if suffix in _IMAGE_SUFFIXES else ("png",)
+    elif isinstance(formats, str):
+        formats = (formats,)
+    try:
+        return [_save(fig, stem, f.lower().lstrip(".")) for f in formats]
+    finally:
+        plt.close(fig)
+
+
+def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, formats=None):
+    """λ_c vs one axis for the decomposition curves full / glue off / heating off (/ both off),
+    one column of panels per combination of the remaining axes (e.g. γ × kernel), each with
+    λ_c on top and the change relative to equilibrium, (λ_c − λ_c^eq)/λ_c^eq in %, below.
+
+    x: the axis on the abscissa; x_scale: a fixed key (e.g. 'T_el') to divide it by (abscissa
+    'T_b/T_el'); equilibrium_x: abscissa of the equilibrium point (1 for T_b/T_el, 0 for drive_n),
+    marked by a star and used as the reference λ_c^eq of the lower row (all curves coincide there,
+    spec §9 T5).  Returns the written paths.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pd = read_phase_diagram(path)
+    if x not in pd["axes"]:
+        raise ValueError(f"{path}: {x!r} is not an axis (axes: {pd['axes']})")
+    curves = decomposition(pd)
+    rest = [a for a in pd["axes"] if a not in ("glue", "fel_mode")]      # axes of the curve arrays
+    panel, combos = _panel_grid(pd, [x])
+    if len(combos) > MAX_PANELS:
+        raise ValueError(f"{path}: {len(combos)} panels; at most {MAX_PANELS}")
+    xv = pd["coords"][x].astype(float)
+    fixed = _fixed(pd)
+    if x_scale is not None:
+        if x_scale not in fixed:
+            raise ValueError(f"{path}: x_scale {x_scale!r} is not a fixed parameter of the study")
+        xv = xv / float(fixed[x_scale])
+        xlabel = f"{_symbol(x)}/{_symbol(x_scale)}"
+    else:
+        xlabel = label(x)
+    order = np.argsort(xv)
+    # columns = values of the first panel axis, rows = the others
+    ncols = len(pd["coords"][panel[0]]) if panel else 1
+    nrows = max(1, len(combos) // ncols)
+    fig = plt.figure(figsize=(3.9 * ncols + 0.8, 4.4 * nrows + 0.9), layout="constrained")
+    grid = fig.add_gridspec(2 * nrows, ncols, height_ratios=[2, 1] * nrows)
+    for p, combo in enumerate(combos):
+        r, c = (p % nrows, p // nrows) if panel else (0, 0)
+        ax = fig.add_subplot(grid[2 * r, c])
+        axr = fig.add_subplot(grid[2 * r + 1, c], sharex=ax)
+        where = dict(zip(panel, combo))
+        idx = tuple(where[a] if a in where else order for a in rest)
+        eq = np.nan
+        if equilibrium_x is not None:
+            at = np.flatnonzero(np.isclose(xv[order], equilibrium_x, rtol=1e-9, atol=1e-12))
+            if at.size:
+                eq = curves["full"][idx][at[0]]
+        for name, _, style in DECOMPOSITION:
+            if name not in curves:
+                continue
+            y = curves[name][idx]
+            good = np.isfinite(y)
+            ax.plot(xv[order][good], y[good], label=name, **style)
+            if np.isfinite(eq):
+                axr.plot(xv[order][good], 100 * (y[good] / eq - 1), **style)
+            bad = ~good
+            if bad.any():
+                ax.plot(xv[order][bad], np.full(bad.sum(), 0.03), transform=ax.get_xaxis_transform(),
+                        clip_on=False, gid="failed", **dict(_FAILED_STYLE, color=style["color"]))
+        if np.isfinite(eq):
+            ax.plot([equilibrium_x], [eq], marker="*", color="gold", markeredgecolor="k", markersize=15,
+                    linestyle="none", zorder=6, label=f"equilibrium ($λ_c$ = {eq:.4g})")
+            for a in (ax, axr):
+                a.axvline(equilibrium_x, color="0.6", linewidth=0.8, linestyle=":")
+            axr.axhline(0, color="0.6", linewidth=0.8)
+        full = curves["full"][idx]
+        if np.nanmax(np.abs(full)) / max(np.nanmin(np.abs(full)), 1e-300) > 8:
+            ax.set_yscale("log")
+        ax.set_title(", ".join(f"{_symbol(a)} = {_format_value(pd['coords'][a][j])}" for a, j in where.items()),
+                     fontsize="medium", loc="left")
+        ax.set_ylabel(label(pd["quantity"]))
+        axr.set_ylabel("$λ_c/λ_c^{eq} - 1$ [%]")
+        axr.set_xlabel(xlabel)
+        ax.tick_params(labelbottom=False)
+        for a in (ax, axr):
+            a.grid(alpha=0.3)
+        if p == 0:
+            ax.legend(fontsize="x-small")
+    sub = _subtitle(pd)
+    fig.suptitle(f"{pd['study']}: {label(pd['quantity'])} decomposition" + (f"\n{sub}" if sub else ""),
+                 fontsize="large")
+    return _save_all(fig, out, formats)
+
+
+def plot_gluemap(path, out, *, formats=None):
+    """Where the non-thermal glue matters: λ_c(full) and λ_c(glue off), their difference and the
+    relative difference vs w/Γ_el (Γ_el = `Gamma_el0` of the full point), one curve per band
+    half-width W (labelled Ω/W).  Needs the axes w, W and glue.  Returns the written paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pd = read_phase_diagram(path)
+    for a in ("w", "W", "glue"):
+        if a not in pd["axes"]:
+            raise ValueError(f"{path}: the glue map needs the axes w, W and glue (axes: {pd['axes']})")
+    if "Gamma_el0" not in pd["data"]:
+        raise ValueError(f"{path}: no Gamma_el0 dataset (aggregate a ξ-model study)")
+    other = [a for a in pd["axes"] if a not in ("w", "W", "glue")]
+    if any(len(pd["coords"][a]) > 1 for a in other):
+        raise ValueError(f"{path}: the glue map takes the axes w, W, glue only (extra: {other})")
+    extra = {a: pd["coords"][a][0] for a in other}
+    full = _select(pd, pd["quantity"], glue="on", **extra)
+    off = _select(pd, pd["quantity"], glue="off", **extra)
+    gam = _select(pd, "Gamma_el0", glue="on", **extra)
+    if [a for a in pd["axes"] if a in ("w", "W")] == ["W", "w"]:      # -> (w, W)
+        full, off, gam = full.T, off.T, gam.T
+    w, W = pd["coords"]["w"].astype(float), pd["coords"]["W"].astype(float)
+    ow, oW = np.argsort(w), np.argsort(W)
+    fig, axs = plt.subplots(1, 3, figsize=(15, 4.8), layout="constrained")
+    colors = _curve_colors(len(W))
+    for k, j in enumerate(oW):
+        x = w[ow] / gam[ow, j]
+        lab = f"Ω/W = {1 / W[j]:.3g} (W = {W[j]:.3g})"
+        axs[0].plot(x, full[ow, j], "o-", color=colors[k], label=lab + ", full")
+        axs[0].plot(x, off[ow, j], "s--", color=colors[k], mfc="none", label=lab + ", glue off")
+        axs[1].plot(x, full[ow, j] - off[ow, j], "o-", color=colors[k], label=lab)
+        axs[2].plot(x, 100 * (full[ow, j] / off[ow, j] - 1), "o-", color=colors[k], label=lab)
+    axs[0].set_ylabel(label(pd["quantity"]))
+    axs[1].set_ylabel("$λ_c$(full) − $λ_c$(glue off)")
+    axs[2].set_ylabel("$λ_c$(full)/$λ_c$(glue off) − 1 [%]")
+    for ax in axs:
+        ax.set_xscale("log")
+        ax.set_xlabel("$w/Γ_{el}(0)$   ($w$ [Ω] / $Γ_{el}$ [Ω])")
+        ax.grid(alpha=0.3, which="both")
+        ax.axvline(1.0, color="0.6", linewidth=0.8, linestyle=":")
+    for ax in axs[1:]:
+        ax.axhline(0, color="0.6", linewidth=0.8)
+    axs[0].legend(fontsize="xx-small", ncols=1)
+    axs[1].legend(fontsize="x-small")
+    sub = _subtitle(pd)
+    fig.suptitle(f"{pd['study']}: where the non-thermal glue changes $λ_c$" + (f"\n{sub}" if sub else ""),
+                 fontsize="large")
+    return _save_all(fig, out, formats)
+
+
+def plot_distributions(omega, F_el, T_el, nu, F_b, T_b, out, *, formats=None, title=None,
+                       omega_lim=None, nu_lim=None):
+    """Non-equilibrium distributions against the thermal ones of their baths.
+
+    omega [Ω]: electron frequencies; F_el: array over omega, or {label: array} for several states;
+    nu [Ω] (> 0 is shown): boson frequencies; F_b: array over nu.  Top row: F_el(ω) with
+    tanh(ω/2T_el), F_b(ν) with coth(ν/2T_b) (log scale); bottom row: the deviations F_el − tanh and
+    F_b − coth.  Returns the written paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    omega, nu, F_b = np.asarray(omega, float), np.asarray(nu, float), np.asarray(F_b, float)
+    curves = F_el if isinstance(F_el, dict) else {"$F_{el}$ (NESS)": F_el}
+    th = np.tanh(omega / (2 * T_el))
+    pos = nu > 0
+    nu, F_b = nu[pos], F_b[pos]
+    with np.errstate(divide="ignore"):
+        cth = 1.0 / np.tanh(nu / (2 * T_b))
+    fig, axs = plt.subplots(2, 2, figsize=(12, 7.5), sharex="col", layout="constrained",
+                            gridspec_kw={"height_ratios": [3, 2]})
+    axs[0, 0].plot(omega, th, color="0.5", linewidth=3, alpha=0.6, label=f"tanh(ω/2$T_{{el}}$), $T_{{el}}$ = {T_el:g}")
+    for k, (lab, F) in enumerate(curves.items()):
+        F = np.asarray(F, float)
+        axs[0, 0].plot(omega, F, color=f"C{k}", label=lab)
+        axs[1, 0].plot(omega, F - th, color=f"C{k}", label=lab)
+    axs[0, 1].plot(nu, cth, color="0.5", linewidth=3, alpha=0.6, label=f"coth(ν/2$T_b$), $T_b$ = {T_b:g}")
+    axs[0, 1].plot(nu, F_b, color="C3", label="$F_b$(ν) (bath + drive)")
+    axs[1, 1].plot(nu, F_b - cth, color="C3")
+    axs[0, 1].set_yscale("log")
+    axs[0, 0].set_ylabel("$F_{el}$(ω)")
+    axs[1, 0].set_ylabel("$F_{el}$(ω) − tanh(ω/2$T_{el}$)")
+    axs[0, 1].set_ylabel("$F_b$(ν)")
+    axs[1, 1].set_ylabel("$F_b$(ν) − coth(ν/2$T_b$)")
+    axs[1, 0].set_xlabel("ω [Ω]")
+    axs[1, 1].set_xlabel("ν [Ω]")
+    if omega_lim is not None:
+        axs[1, 0].set_xlim(*omega_lim)
+    if nu_lim is not None:
+        axs[1, 1].set_xlim(*nu_lim)
+    for ax in axs.flat:
+        ax.grid(alpha=0.3)
+    axs[0, 0].legend(fontsize="x-small")
+    axs[0, 1].legend(fontsize="x-small")
+    axs[1, 0].legend(fontsize="x-small")
+    if title:
+        fig.suptitle(title, fontsize="large")
+    return _save_all(fig, out, formats)

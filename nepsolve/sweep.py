@@ -212,10 +212,15 @@ def estimate_seconds(plan: dict) -> float:
 # ------------------------------------------------------------------------------------ points
 def _critical_fields(r: dict) -> dict:
     """Solver fields of a critical-point search: ρ evaluations; the kinetic SNES solve if there was one
-    (bath-fixed F_el has no SNES: reason 0, name 'EIGEN')."""
-    return {"iterations": r["rho_evaluations"], "snes_reason": r.get("kinetic_snes_reason_code", 0),
-            "snes_reason_name": r.get("kinetic_snes_reason", "EIGEN"),
-            "residual_norm": r.get("kinetic_residual_norm", float("nan"))}
+    (bath-fixed F_el has no SNES: reason 0, name 'EIGEN'); and the extra scalar observables of the
+    result when the model reports them (ξ model: `glue_ratio`, `Gamma_el0`; io.OBSERVABLES)."""
+    out = {"iterations": r["rho_evaluations"], "snes_reason": r.get("kinetic_snes_reason_code", 0),
+           "snes_reason_name": r.get("kinetic_snes_reason", "EIGEN"),
+           "residual_norm": r.get("kinetic_residual_norm", float("nan"))}
+    for key in io.OBSERVABLES:
+        if r.get(key) is not None:
+            out[key] = float(r[key])
+    return out
 
 
 def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=None) -> dict:

@@ -1,6 +1,7 @@
 """nepsolve.plot on synthetic aggregated phase-diagram files written in the layout of docs/sweep-contract.md."""
 import json
 import re
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -268,3 +269,37 @@ def test_log_scale_rule():
     assert not plot._use_log(np.array([-1.0, 1.0, 100.0]))
     assert not plot._use_log(np.array(["bath", "kinetic"]))
     assert plot.label("kappa") == "κ [Ω]" and plot.label("whatever") == "whatever"
+
+
+def test_decomposition_figure(tmp_path):
+    """ξ-model studies: curves full / glue off / heating off (/ both off) vs T_b/T_el, one panel per γ,
+    the equilibrium point marked, the relative change below."""
+    p = tmp_path / "xi.h5"
+    write_phase_diagram(p, {"T_b": [0.025, 0.05, 0.1], "gamma": [0.03, 0.3], "glue": ["on", "off"],
+                            "fel_mode": ["kinetic", "bath"]})
+    pd = plot.read_phase_diagram(p)
+    curves = plot.decomposition(pd)
+    assert set(curves) == {"full", "glue off", "heating off", "glue & heating off"}
+    assert curves["full"].shape == (3, 2)
+    paths = plot.plot_decomposition(p, tmp_path / "dec", x="T_b", x_scale="T_el", equilibrium_x=1.0,
+                                    formats=("png", "pdf"))
+    assert [Path(q).suffix for q in paths] == [".png", ".pdf"]
+    assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n" and head(paths[1], 5) == b"%PDF-"
+    with pytest.raises(ValueError, match="not an axis"):
+        plot.plot_decomposition(p, tmp_path / "bad", x="drive_n")
+
+
+def test_gluemap_and_distributions_figures(tmp_path):
+    p = tmp_path / "map.h5"
+    write_phase_diagram(p, {"w": [0.2, 0.5, 1.0], "W": [2.0, 5.0], "glue": ["on", "off"]})
+    with pytest.raises(ValueError, match="Gamma_el0"):
+        plot.plot_gluemap(p, tmp_path / "map")
+    with h5py.File(p, "a") as f:
+        f.create_dataset("Gamma_el0", data=np.full((3, 2, 2), 0.1))
+    paths = plot.plot_gluemap(p, tmp_path / "map", formats=("png",))
+    assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"
+    w = np.linspace(-5, 5, 201)
+    nu = np.linspace(0.02, 5, 100)
+    paths = plot.plot_distributions(w, {"a": np.tanh(w / 0.2) * 0.9}, 0.05, nu, 1 / np.tanh(nu / 0.1), 0.05,
+                                    tmp_path / "dist", formats=("png",))
+    assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"

@@ -254,3 +254,48 @@ def test_aggregate_reads_as_xarray_with_named_coordinates(tmp_path):
     assert lc[0] < lc[1] < lc[2]                          # colder bosons pair better (spec T8a)
     for key in ("git_commit", "git_dirty", "petsc_version", "config_json", "config_hash", "nepsolve_version"):
         assert key in ds.attrs
+
+
+def test_extra_observables_and_axis_order_survive_plan_json(tmp_path):
+    """ξ-model observables (glue_ratio, Gamma_el0) go from the api result into the records, the chunk
+    files and the aggregate (NaN where a record has none); a plan read back from plan.json (sorted keys)
+    keeps the config's axis order.  No solver runs: records are synthetic."""
+    fields = sweep._critical_fields({"rho_evaluations": 5, "glue_ratio": 0.02, "Gamma_el0": 0.06})
+    assert fields["glue_ratio"] == 0.02 and fields["Gamma_el0"] == 0.06
+    assert "glue_ratio" not in sweep._critical_fields({"rho_evaluations": 5})      # flat band: none
+    cfg = {"study": "xi", "model": "eliashberg-xi", "quantity": "lambda_c",
+           "fixed": {"T_el": 0.1, "kappa": 0.3, "gamma": 0.05, "n_omega": 2049, "omega_max": 10},
+           "axes": {"glue": ["on", "off"], "T_b": [0.06, 0.1, 0.15]},          # not in sorted order
+           "chunking": {"points_per_chunk": 4, "ranks_per_chunk": 2, "ranks_per_point": 1}}
+    sweep.write_plan(sweep.make_plan(cfg), tmp_path / "plan.json")
+    plan = sweep.read_plan(tmp_path / "plan.json")
+    assert list(plan["axes"]) == ["T_b", "glue"] and io.axis_order(plan) == ["glue", "T_b"]
+    paths = {}
+    for c, ids in enumerate(plan["chunks"]):
+        recs = []
+        for pid in ids:
+            p = next(q for q in plan["points"] if q["id"] == pid)
+            rec = {"id": pid, "index": p["index"], "status": "ok", "value": 1.0 + p["params"]["T_b"],
+                   "snes_reason": 0, "snes_reason_name": "EIGEN", "iterations": 3, "residual_norm": 0.0,
+                   "wall_time": 0.1, "message": "", **fields}
+            if p["params"]["T_b"] == 0.1:
+                del rec["Gamma_el0"]                                           # absent -> NaN
+            recs.append(rec)
+        paths[c] = tmp_path / f"chunk_{c:04d}.h5"
+        io.write_chunk(paths[c], plan, c, recs)
+    io.write_phase_diagram(tmp_path / "pd.h5", plan, paths)
+    with h5py.File(tmp_path / "pd.h5") as f:
+        assert json.loads(f.attrs["axes"]) == ["glue", "T_b"]
+        assert f["lambda_c"].shape == f["glue_ratio"].shape == f["Gamma_el0"].shape == (2, 3)
+        np.testing.assert_allclose(f["lambda_c"][0], [1.06, 1.1, 1.15])
+        assert np.all(f["glue_ratio"][()] == 0.02) and f["Gamma_el0"].attrs["units"] == "Omega"
+        assert np.isnan(f["Gamma_el0"][:, 1]).all() and np.all(f["Gamma_el0"][:, [0, 2]] == 0.06)
+    flat = {**cfg, "model": "eliashberg", "axes": {"T_b": [0.06, 0.1]}}
+    plan = sweep.make_plan(flat)
+    recs = [{"id": p["id"], "index": p["index"], "status": "ok", "value": 1.0, "snes_reason": 0,
+             "snes_reason_name": "EIGEN", "iterations": 3, "residual_norm": 0.0, "wall_time": 0.1, "message": ""}
+            for p in plan["points"]]
+    io.write_chunk(tmp_path / "flat.h5", plan, 0, recs)
+    io.write_phase_diagram(tmp_path / "flat_pd.h5", plan, {0: tmp_path / "flat.h5"})
+    with h5py.File(tmp_path / "flat_pd.h5") as f:
+        assert "glue_ratio" not in f and "Gamma_el0" not in f                 # flat band: unchanged layout
