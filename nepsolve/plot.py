@@ -671,7 +671,7 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
             at = np.flatnonzero(np.isclose(xv[order], equilibrium_x, rtol=1e-9, atol=1e-12))
             if at.size:
                 eq = curves["full"][idx][at[0]]
-        for name, _, style in DECOMPOSITION:
+        for k, (name, _, style) in enumerate(DECOMPOSITION):
             if name not in curves:
                 continue
             y = curves[name][idx]
@@ -681,8 +681,9 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
                 axr.plot(xv[order][good], 100 * (y[good] / eq - 1), **style)
             bad = ~good
             if bad.any():
-                ax.plot(xv[order][bad], np.full(bad.sum(), 0.03), transform=ax.get_xaxis_transform(),
-                        clip_on=False, gid="failed", **dict(_FAILED_STYLE, color=style["color"]))
+                ax.plot(xv[order][bad], np.full(bad.sum(), 0.04 + 0.06 * k), transform=ax.get_xaxis_transform(),
+                        clip_on=False, gid="failed", label=f"{name}: failed ({bad.sum()})",
+                        **dict(_FAILED_STYLE, color=style["color"]))
         if np.isfinite(eq):
             ax.plot([equilibrium_x], [eq], marker="*", color="gold", markeredgecolor="k", markersize=15,
                     linestyle="none", zorder=6, label=f"equilibrium ($λ_c$ = {eq:.4g})")
@@ -700,7 +701,7 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
         ax.tick_params(labelbottom=False)
         for a in (ax, axr):
             a.grid(alpha=0.3)
-        if p == 0:
+        if p == 0 or any(line.get_gid() == "failed" for line in ax.get_lines()):
             ax.legend(fontsize="x-small")
     sub = _subtitle(pd)
     fig.suptitle(f"{pd['study']}: {label(pd['quantity'])} decomposition" + (f"\n{sub}" if sub else ""),

@@ -8,6 +8,8 @@ rule phase_diagram_figure:
         "nepsolve plot {input} --out {RESULTS}/phase_diagram --format png --format pdf"
 
 
+import os
+
 # Study-specific figures of the ξ-model studies (config/xi_*.yaml), keyed by the study name; `rule all`
 # asks for FIGURES[STUDY] (PNG and PDF) next to the generic phase_diagram figure.
 FIGURES = {
@@ -51,15 +53,15 @@ rule xi_distributions:
     input:
         pd=f"{RESULTS}/phase_diagram.h5",
         plan=f"{RESULTS}/plan.json",
+        script=os.path.join(workflow.basedir, "workflow", "scripts", "xi_distributions.py"),   # edits rerun it
     output:
         png=f"{RESULTS}/distributions.png",
         pdf=f"{RESULTS}/distributions.pdf",
         json=f"{RESULTS}/distributions.json",
     params:
         drive_omega=2.0,
-        script=workflow.source_path("../scripts/xi_distributions.py"),
     shell:
-        "python {params.script} {input.pd} {input.plan} --out {RESULTS}/distributions "
+        "python {input.script} {input.pd} {input.plan} --out {RESULTS}/distributions "
         "--drive-omega {params.drive_omega} --format png --format pdf --json {output.json}"
 
 

@@ -59,7 +59,7 @@ def snapshot(pd_path, plan_path, drive_omega: float, drive_n: float | None = Non
         m = model.grid.m
         slope = (F[m + 1] - F[m - 1]) / (2 * model.grid.dw)
         xi0 = float(centers[np.argmin(np.abs(centers))])
-        lab = f"{params.kernel} kernel, λ = λ_c = {lam:.3g}"
+        lab = f"{params.kernel} kernel, λ = $λ_c$ = {lam:.3g}"
         states[lab] = F
         summary["states"].append({"kernel": params.kernel, "W": params.W, "w": params.w, "lambda": lam,
                                   "xi_row": xi0, "max_abs_F_minus_tanh": float(np.max(np.abs(F - th))),
