@@ -205,8 +205,21 @@ def estimate_seconds(plan: dict) -> float:
     for p in plan["points"]:
         n = p["params"]["n_omega"]
         kin = 2.5 if p["params"]["fel_mode"] == "kinetic" else 1.0
-        total += 6e-5 * n * math.log2(n) / 12.0 * kin * factor
+        total += 6e-5 * n * math.log2(n) / 12.0 * kin * factor * _xi_cost_factor(p["params"])
     return total
+
+
+def _xi_cost_factor(params: dict) -> float:
+    """ξ model: ≈ 8× the flat band for one row (local kernel), and ≈ 0.6× that per row for the
+    Lorentzian kernel (one row per ξ cell).  Calibrated on xi_tbias (local ≈ 2 s, Lorentzian with
+    20 rows ≈ 25 s per λ_c point at N_ω = 3301 on an idle 2-core machine)."""
+    if "W" not in params:
+        return 1.0
+    if params["kernel"] != "lorentzian":
+        return 8.0
+    inner = min(params["W"], params["omega_max"])
+    outer = 2 * math.ceil(math.log(params["W"] / inner) / math.log(1.3)) if params["W"] > inner else 0
+    return 8.0 * max(1.0, 0.6 * (params["n_xi"] + outer))
 
 
 # ------------------------------------------------------------------------------------ points
