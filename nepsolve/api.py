@@ -67,6 +67,12 @@ def gap_operator(model, normal, sector: str = "even"):
 def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None):
     """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1); also returns the
     normal state (F_el on the extended grid for the flat band, a NormalState for the ξ model)."""
+    eig, state, _ = _eigen(params, sector, normal, v0)
+    return eig, state
+
+
+def _eigen(params, sector, normal, v0):
+    """(eigen result, normal state, operator) — the operator is kept for diagnostics."""
     model = build_model(params)
     normal = normal or _NormalState()
     state = normal(model)
@@ -74,7 +80,7 @@ def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=No
     if isinstance(model, XiEliashberg) and normal.comm is not None and normal.comm.size > 1:
         from .solvers.distributed import DistributedOperator
         op = DistributedOperator(op, normal.comm)        # matvec rows shared by the group
-    return eigen.leading_real_eigenvalue(op, v0=v0), state
+    return eigen.leading_real_eigenvalue(op, v0=v0), state, op
 
 
 def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, comm=None):
@@ -82,12 +88,11 @@ def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, 
     state = {"v0": None, "matvecs": 0, "complex": False, "last": None}
 
     def rho(x):
-        p = make_params(x)
-        res, ns = leading_eigenvalue(p, sector, normal, state["v0"])
+        res, ns, op = _eigen(make_params(x), sector, normal, state["v0"])
         state["v0"] = res.vector
         state["matvecs"] += res.matvecs
         state["complex"] |= res.complex_dominant
-        state["last"] = (x, p, res, ns)
+        state["last"] = (op, res, ns)
         return res.rho
 
     cr = critical.find_crossing(rho, x0, increasing, lo, hi, rtol=rtol)
@@ -97,19 +102,18 @@ def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, 
         info["kinetic_snes_reason"] = normal.last.reason_name
         info["kinetic_snes_reason_code"] = normal.last.reason
         info["kinetic_residual_norm"] = normal.last.residual_norm
-    if cr.converged and state["last"] is not None and isinstance(state["last"][3], NormalState):
-        info.update(xi_diagnostics(*state["last"][1:]))
+    if cr.converged and state["last"] is not None and isinstance(state["last"][2], NormalState):
+        info.update(xi_diagnostics(*state["last"]))
     return cr.value, info
 
 
-def xi_diagnostics(params, eig, normal: NormalState) -> dict:
+def xi_diagnostics(op, eig, normal: NormalState) -> dict:
     """At the last ρ evaluation of a λ_c search (ξ model): the size of the non-thermal glue in the
     critical eigenvector, ‖δφ^K_12‖∞/‖φ^R_12‖∞ (0 with glue off), the electron inverse lifetime
-    Γ_el(0) = −Im Σ^R_11(ξ≈0, ω=0) (bath + bosons) and F_el at the Fermi level row."""
-    model = XiEliashberg(params)
-    op = model.gap_operator(normal)
-    out = {"Gamma_el0": float(-normal.sigma[normal.sigma.shape[0] // 2, model.grid.m].imag)}
-    if eig.vector is not None and op.glue:
+    Γ_el(0) = −Im Σ^R_11(ξ≈0, ω=0) (bath + bosons); `op` is that evaluation's gap operator."""
+    rows, n_w = normal.sigma.shape
+    out = {"Gamma_el0": float(-normal.sigma[rows // 2, (n_w - 1) // 2].imag)}
+    if eig.vector is not None and getattr(op, "operator", op).glue:
         f = op.expand(eig.vector)
         d12, _ = op.delta_phi_K(f)
         out["glue_ratio"] = float(np.max(np.abs(d12)) / max(np.max(np.abs(f[0])), 1e-300))

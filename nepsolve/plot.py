@@ -472,14 +472,7 @@ def plot_phase_diagram(path, out, formats=None, *, return_figure: bool = False):
     1 axis: line plot; 2 axes: curves (categorical axis or one with <= 4 values) or heat map;
     3+ axes: up to 12 panels of the 2-axis case. Failed/missing points are red 'x' markers.
     """
-    out = Path(out)
-    suffix = out.suffix.lower().lstrip(".")
-    stem = out.with_suffix("") if suffix in _IMAGE_SUFFIXES else out
-    if formats is None:
-        formats = (suffix,) if suffix in _IMAGE_SUFFIXES else ("png",)
-    elif isinstance(formats, str):
-        formats = (formats,)
-    formats = [f.lower().lstrip(".") for f in formats]
+    stem, formats = _outputs(out, formats)
     if not formats:
         raise ValueError("plot_phase_diagram: no output format given")
     pd = read_phase_diagram(path)
@@ -606,9 +599,9 @@ def _panel_grid(pd, keep):
     return panel, combos
 
 
-def _save_all(fig, out, formats):
-    import matplotlib.pyplot as plt
-
+def _outputs(out, formats):
+    """(stem, formats): a known image extension of `out` is stripped and, if `formats` is None, used
+    as the only format; None otherwise means ("png",).  Formats are lower-case, without dots."""
     out = Path(out)
     suffix = out.suffix.lower().lstrip(".")
     stem = out.with_suffix("") if suffix in _IMAGE_SUFFIXES else out
@@ -616,8 +609,15 @@ def _save_all(fig, out, formats):
         formats = (suffix,) if suffix in _IMAGE_SUFFIXES else ("png",)
     elif isinstance(formats, str):
         formats = (formats,)
+    return stem, [f.lower().lstrip(".") for f in formats]
+
+
+def _save_all(fig, out, formats):
+    import matplotlib.pyplot as plt
+
+    stem, formats = _outputs(out, formats)
     try:
-        return [_save(fig, stem, f.lower().lstrip(".")) for f in formats]
+        return [_save(fig, stem, f) for f in formats]
     finally:
         plt.close(fig)
 

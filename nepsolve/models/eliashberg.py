@@ -45,10 +45,9 @@ def gap_edge(omega: np.ndarray, delta: np.ndarray) -> float:
     return float(w[i] + g[i] * (w[i + 1] - w[i]) / (g[i] - g[i + 1]))
 
 
-class FlatBandEliashberg:
-    """Electrons on a bath (γ, T_el), an Einstein boson on its bath (κ, T_b), optional boson drive."""
-
-    name = "eliashberg"
+class EinsteinBathModel:
+    """What every model of an Einstein boson on its bath shares: the ω grid, the boson spectra
+    a(ν), n(ν), Λ^R(ν) (spec §1.3–1.5), their FFT convolvers, and the electron-bath F_bath."""
 
     def __init__(self, params: EliashbergParams):
         self.params = p = params
@@ -62,12 +61,21 @@ class FlatBandEliashberg:
         kernels = {"n": self.n, "a": self.a, "Lam": self.Lam}
         self.conv_base = Convolver(g, kernels, p_in=1, p_out=1)   # decaying inputs
         self.conv_ext = Convolver(g, kernels, p_in=2, p_out=1)    # inputs → ±1 (F_el, N)
-        self.conv_kin = Convolver(g, {"n": self.n, "a": self.a}, p_in=3, p_out=2)
         self.w_ext = g.extended(2)
         self.F_bath_ext = fermion_F(self.w_ext, p.T_el)
         self.F_bath = g.center(self.F_bath_ext, 2)
         self.n_total = g.dw * np.sum(self.n)                 # ∫n dν, same quadrature as the convolutions
         self.Gamma_b = 0.5 * PI * self.n_total               # Γ_b = (π/2)∫n (spec §4.2)
+
+
+class FlatBandEliashberg(EinsteinBathModel):
+    """Electrons on a bath (γ, T_el), an Einstein boson on its bath (κ, T_b), optional boson drive."""
+
+    name = "eliashberg"
+
+    def __init__(self, params: EliashbergParams):
+        super().__init__(params)
+        self.conv_kin = Convolver(self.grid, {"n": self.n, "a": self.a}, p_in=3, p_out=2)
 
     # ---------------------------------------------------------------- electron distribution (§3.2)
     def bath_distribution(self) -> np.ndarray:

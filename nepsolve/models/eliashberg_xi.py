@@ -36,10 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..grids import Convolver, FrequencyGrid
-from ..physics.boson import EinsteinBoson
-from ..physics.distributions import fermion_F
 from ..physics.params import EliashbergXiParams
+from .eliashberg import EinsteinBathModel
 
 PI = np.pi
 OUTER_RATIO = 1.3          # growth ratio of the ξ cells outside the inner window
@@ -156,27 +154,15 @@ class NormalState:
     info: dict | None = None
 
 
-class XiEliashberg:
+class XiEliashberg(EinsteinBathModel):
     """Electrons in a band (W, ρ(ξ)) on a bath (γ, T_el), coupled through K(ξ−ξ') to an Einstein
     boson on its bath (κ, T_b), optional incoherent boson drive (spec §1, §2.2, §7)."""
 
     name = "eliashberg-xi"
 
     def __init__(self, params: EliashbergXiParams):
-        self.params = p = params
-        self.grid = g = FrequencyGrid(p.n_omega, p.omega_max)
-        self.omega = g.omega
-        self.boson = EinsteinBoson(p.lam, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
-        w = self.omega
-        self.a = self.boson.eliashberg_function(w)
-        self.n = self.boson.noise(w)
-        self.Lam = self.boson.coupling_retarded(w)
-        kernels = {"n": self.n, "a": self.a, "Lam": self.Lam}
-        self.conv_ext = Convolver(g, kernels, p_in=2, p_out=1)    # non-decaying normal-state inputs
-        self.conv_base = Convolver(g, kernels, p_in=1, p_out=1)   # decaying anomalous inputs
-        self.w_ext = g.extended(2)
-        self.F_bath_ext = fermion_F(self.w_ext, p.T_el)
-        self.F_bath = g.center(self.F_bath_ext, 2)
+        super().__init__(params)      # grid, boson spectra, convolvers (ext: normal state, base: anomalous)
+        p = params
         single = p.kernel == "local" and p.dos == "flat"
         self.cells = xi_cells(p.W, p.xi_inner, p.n_xi, p.dos, single=single)
         self.K, self.row_of_cell = kernel_matrix(self.cells, p.kernel, p.w)
@@ -185,7 +171,6 @@ class XiEliashberg:
         self.hi = self.cells.hi[:, None]
         self.rho = self.cells.rho[:, None]
         self.kinetic = p.fel_mode == "kinetic"
-        self.Gamma_b = 0.5 * PI * g.dw * np.sum(self.n)
 
     # ------------------------------------------------------------------ helpers
     def _extend(self, f_rows: np.ndarray) -> np.ndarray:
