@@ -1,0 +1,1 @@
+"""Driven two-band semiconductor: photo-induced interband pairing (PORTA_SPEC)."""
