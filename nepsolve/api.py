@@ -215,3 +215,159 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
            "phi_max": phi_max, **res.summary(), "attempts": res.attempts, "message": res.message,
            "wall_time": time.perf_counter() - t0, "params": params.as_dict(), "arrays": obs}
     return out
+
+
+# ------------------------------------------------------------------------------------------ interband
+# The driven two-band semiconductor (PORTA_SPEC): Level-A kinetic NESS by PETSc SNES, then pairing.
+INTERBAND_TOL = 1e-10      # ‖∂_t n‖₂/Γ_ref at the NESS (absolute: occupations are O(1)); see kinetics.py on soft modes
+
+
+def interband_ness(params, petsc_options=None, start=None, guess=None) -> dict:
+    """Normal NESS of the kinetic equations (PORTA_SPEC §3.2, §6.3): Newton with the dense analytic
+    Jacobian (LU), falling back to trust-region and bounded (0 ≤ n ≤ 1) Newton.  Returns the model,
+    occupations, the SNES result and the observables of `observables.ness_observables`."""
+    from .models.interband.kinetics import KineticModel, NessProblem
+    from .models.interband.observables import ness_observables
+
+    model = KineticModel(params)
+    problem = NessProblem(model, start=start, guess=guess)
+    res = snes.solve(problem, petsc_options, tol=INTERBAND_TOL, ladder=snes.DENSE_LADDER + snes.BOUNDED_LADDER,
+                     absolute=True)
+    nc, nv = (np.clip(a, 0.0, 1.0) for a in problem.occupations(res.x))
+    obs = ness_observables(model, nc, nv, problem.start)
+    return {"model": model, "n_c": nc, "n_v": nv, "snes": res, "observables": obs, "x": res.x}
+
+
+def _zeeman_field(params, obs) -> float:
+    """Ω in the quasi-equilibrium gap equation (§4.5): the drive is a static pseudo-Zeeman field when the
+    quasi-Fermi splitting locks to the laser (|ω_L − (μ_c − μ_v)| ≤ Ω, 'auto'), else off-resonant and dropped."""
+    if params.zeeman == "on" or (params.zeeman == "auto" and abs(obs["delta_mu_L"]) <= params.Omega):
+        return params.Omega
+    return 0.0
+
+
+def quasi_gap(params, ness: dict) -> dict:
+    """Pair-frame BCS gap on the NESS (PORTA_SPEC §4.5) with the NESS quasi-Fermi levels and T_ph, on a
+    k quadrature `gap_refine` times finer than the NESS grid; all roots (BCS branch first, then Sarma)."""
+    from .models.interband import pairing
+
+    obs, model = ness["observables"], ness["model"]
+    if not (np.isfinite(obs["mu_c"]) and np.isfinite(obs["mu_v"])):
+        return {"delta0": 0.0, "roots": [], "zeeman_field": 0.0, "message": "a band is empty or full: no Fermi level"}
+    fine = model.bands.refined(params.gap_refine)
+    xi_c, xi_v = fine.eps_c - obs["mu_c"], fine.eps_v - obs["mu_v"]
+    xp, xm = 0.5 * (xi_c + xi_v), 0.5 * (xi_c - xi_v)
+    field = _zeeman_field(params, obs)
+    b = np.sqrt(xm**2 + field**2)
+    scale = float(np.max(np.abs(xp))) + 1.0
+    roots = pairing.gap_roots(fine.w, xp, b, params.T_ph, params.g, delta_max=scale)
+    return {"delta0": roots[0] if roots else 0.0, "roots": roots, "zeeman_field": field,
+            "linear_criterion": float(pairing.gap_function(1e-12 * scale, fine.w, xp, b, params.T_ph, params.g)[0]),
+            "message": "converged"}
+
+
+def interband_thouless(params, ness: dict) -> dict:
+    """Instability couplings of the kinetic NESS itself (its N_k, not the fitted Fermi functions),
+    from the static pair susceptibility (§4.2), broadening η = T_ph."""
+    from .models.interband import pairing
+
+    model = ness["model"]
+    N = 1.0 - ness["n_c"] - ness["n_v"]
+    th = pairing.thouless(model.w, N, model.bands.pair_energy, eta=params.T_ph)
+    return {k: th[k] for k in ("g_c_attractive", "g_c_repulsive", "nu_attractive", "nu_repulsive")}
+
+
+def _pair_amplitude(params, ness, delta, field):
+    """F_k = Δ[1 − f(E_k + b_k) − f(E_k − b_k)]/(2E_k) on the NESS grid (Σ_k w_k F_k = Δ/g at a root)."""
+    obs, b = ness["observables"], ness["model"].bands
+    xi_c, xi_v = b.eps_c - obs["mu_c"], b.eps_v - obs["mu_v"]
+    xp, xm = 0.5 * (xi_c + xi_v), 0.5 * (xi_c - xi_v)
+    E = np.sqrt(xp**2 + delta**2)
+    bb = np.sqrt(xm**2 + field**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(E > 0, delta * 0.5 * (np.tanh((E + bb) / (2 * params.T_ph)) +
+                                              np.tanh((E - bb) / (2 * params.T_ph))) / (2 * E), 0.0)
+
+
+def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dict:
+    """NESS and interband gap Δ0 (PORTA_SPEC §3–4): level 'quasi' (§4.5) or 'keldysh' (§4.4).
+
+    Scalars: delta0 (BCS branch; 0 if no pairing), delta_roots (all roots: BCS then Sarma), mu_c, mu_v,
+    nu, excited_density, s_N, the Thouless couplings of the kinetic N_k, the invariants, the SNES reason of
+    the NESS (and of the Keldysh solve).  Arrays: k, n_c, n_v, N_k, delta_k (Δ is k-independent for the
+    contact interaction), pair_amplitude_k."""
+    t0 = time.perf_counter()
+    ness = ness or interband_ness(params, petsc_options)
+    res = ness["snes"]
+    obs = ness["observables"]
+    out = {"quantity": "delta0", **obs, **res.summary(), "attempts": res.attempts, "message": res.message,
+           "params": params.as_dict(), "level": params.level}
+    if not res.converged:
+        out.update(delta0=float("nan"), superconducting=False, converged=False)
+        out["wall_time"] = time.perf_counter() - t0
+        return out
+    gap = quasi_gap(params, ness)
+    out.update(delta0=gap["delta0"], delta_roots=gap["roots"], zeeman_field=gap["zeeman_field"],
+               linear_criterion=gap.get("linear_criterion", float("nan")))
+    out.update(interband_thouless(params, ness))
+    field = gap["zeeman_field"]
+    if params.level == "keldysh":
+        from .models.interband import keldysh
+
+        kr = keldysh.solve_keldysh(params, guess={"delta": gap["delta0"], "nu": obs["nu"], "mu_c": obs["mu_c"],
+                                                  "mu_v": obs["mu_v"]}, options=petsc_options)
+        out.update(delta0_quasi=gap["delta0"], delta0=kr["delta"], nu_keldysh=kr["nu"],
+                   keldysh_converged=kr["converged"], keldysh_snes_reason=kr["snes_reason"],
+                   converged=bool(kr["converged"]))
+        delta_k = np.full(ness["n_c"].size, kr["delta"])
+        amp = np.full(ness["n_c"].size, np.nan)
+    else:
+        delta_k = np.full(ness["n_c"].size, gap["delta0"])
+        amp = _pair_amplitude(params, ness, gap["delta0"], field)
+    out["superconducting"] = bool(out["converged"] and out["delta0"] > 0)
+    b = ness["model"].bands
+    out["arrays"] = {"k": b.k, "weights": b.w, "eps_c": b.eps_c, "eps_v": b.eps_v, "n_c": ness["n_c"],
+                     "n_v": ness["n_v"], "N_k": 1.0 - ness["n_c"] - ness["n_v"], "delta_k": delta_k,
+                     "pair_amplitude_k": amp}
+    out["wall_time"] = time.perf_counter() - t0
+    return out
+
+
+def interband_critical_temperature(params, petsc_options=None, rtol: float = 1e-6) -> dict:
+    """T_c: the phonon temperature at which the normal NESS becomes unstable (the Δ → 0 limit of the §4.5
+    gap equation on the NESS at that T_ph; the NESS is re-solved at every T_ph)."""
+    t0 = time.perf_counter()
+    state = {"guess": None, "evals": 0}
+
+    def criterion(T):
+        p = params.replace(T_ph=float(T))
+        ness = interband_ness(p, petsc_options)
+        state["evals"] += 1
+        if not ness["snes"].converged:
+            raise RuntimeError(f"NESS did not converge at T_ph = {T:g}: {ness['snes'].message}")
+        return quasi_gap(p, ness)["linear_criterion"]
+
+    Ts = np.geomspace(params.T_ph * 0.25, max(params.T_ph * 40, 1.0), 24)
+    out = {"quantity": "T_c", "T_c": float("nan"), "converged": False, "params": params.as_dict()}
+    try:
+        prev_T, prev = None, None
+        for T in Ts:
+            val = criterion(T)
+            if prev is not None and prev < 0 <= val:
+                T_c = brentq_safe(criterion, prev_T, T, rtol)
+                out.update(T_c=T_c, converged=True, message="converged")
+                break
+            prev_T, prev = T, val
+        else:
+            out["message"] = (f"no instability crossing for T_ph in [{Ts[0]:.3g}, {Ts[-1]:.3g}] "
+                              f"(criterion {'stable' if prev is not None and prev > 0 else 'unstable'} throughout)")
+    except RuntimeError as err:
+        out["message"] = str(err)
+    out.update(nness_solves=state["evals"], wall_time=time.perf_counter() - t0)
+    return out
+
+
+def brentq_safe(f, a, b, rtol):
+    from scipy.optimize import brentq
+
+    return float(brentq(f, a, b, rtol=rtol, xtol=1e-12))

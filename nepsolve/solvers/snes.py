@@ -108,6 +108,17 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
         X = PETSc.Vec().createMPI((dist[1] - dist[0], problem.size), comm=comm)
     Fv = X.duplicate()
     errors = []
+    jac = getattr(problem.problem, "jacobian", None) if options.get("snes_mf") != "true" else None
+    if jac is not None and dist is None:          # a dense analytic Jacobian (small problems, LU)
+        Jm = PETSc.Mat().createDense([problem.size, problem.size], comm=comm)
+        Jm.setUp()
+
+        def jacobian(snes, Xv, J, P):
+            with np.errstate(all="ignore"):
+                P.getDenseArray()[:] = jac(Xv.getArray(readonly=True))
+            P.assemble()
+            if J != P:
+                J.assemble()
 
     def evaluate(snes, Xv, Fo):
         x = Xv.getArray(readonly=True)
@@ -128,7 +139,15 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
         for k, v in options.items():
             db.setValue(prefix + k, v)
         snes.setFunction(evaluate, Fv)
+        if jac is not None and dist is None:
+            snes.setJacobian(jacobian, Jm)
         snes.setFromOptions()
+        bounds = getattr(problem.problem, "bounds", None)
+        if bounds is not None and dist is None and snes.getType().startswith("vi"):
+            lo, hi = (X.duplicate() for _ in range(2))
+            lo.setArray(bounds()[0])
+            hi.setArray(bounds()[1])
+            snes.setVariableBounds(lo, hi)
         X.setArray(x0 if dist is None else x0[dist[0]:dist[1]])
         snes.solve(None, X)
         reason = int(snes.getConvergedReason())
@@ -140,6 +159,8 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
         snes.destroy()
         X.destroy()
         Fv.destroy()
+        if jac is not None and dist is None:
+            Jm.destroy()
     return x, reason, its, errors
 
 
@@ -153,27 +174,45 @@ def _residual_norm(problem, x, work) -> float:
         return float("nan")
 
 
+# Problems with a dense analytic Jacobian (problem.jacobian(x) → ndarray): Newton with LU, then a
+# trust-region Newton, then matrix-free Newton–Krylov preconditioned by nothing (last resort).
+# With problem.bounds() (e.g. occupations in [0, 1]) the variational-inequality Newton keeps the iterates
+# inside them.
+DENSE_LADDER = (
+    ("newton-lu", {"snes_type": "newtonls", "snes_linesearch_type": "bt", "ksp_type": "preonly", "pc_type": "lu",
+                   "snes_max_it": "100"}),
+    ("newton-tr", {"snes_type": "newtontr", "ksp_type": "preonly", "pc_type": "lu", "snes_max_it": "400"}),
+)
+BOUNDED_LADDER = (
+    ("vi-newton-lu", {"snes_type": "vinewtonrsls", "snes_linesearch_type": "bt", "ksp_type": "preonly",
+                      "pc_type": "lu", "snes_max_it": "200"}),
+    ("vi-newton-ssls", {"snes_type": "vinewtonssls", "ksp_type": "preonly", "pc_type": "lu", "snes_max_it": "400"}),
+)
+
 WARMUP = {"snes_type": "anderson", "snes_anderson_m": "10", "snes_anderson_beta": "0.5",
           "snes_linesearch_type": "basic"}
 
 
 def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm=None,
-          x0: np.ndarray | None = None, warmup: int = 0) -> SolveResult:
+          x0: np.ndarray | None = None, warmup: int = 0, ladder=None, absolute: bool = False) -> SolveResult:
     """Solve problem.residual(x) = 0 (Anderson warm-up, then the SNES ladder); never raises for
-    non-convergence.  `warmup=0` starts Newton–Krylov directly from x0."""
+    non-convergence.  `warmup=0` starts Newton–Krylov directly from x0.  `ladder` replaces the default
+    (e.g. DENSE_LADDER for problems with a dense analytic Jacobian); `absolute` makes the tolerance
+    ‖R‖₂ ≤ tol, not scaled by ‖x₀‖."""
     from petsc4py import PETSc
 
     comm = comm or PETSc.COMM_SELF
     counted = CountingProblem(problem)
     x0 = problem.initial_guess() if x0 is None else np.asarray(x0, dtype=float)
-    scale = max(float(np.linalg.norm(x0)), 1.0)
+    scale = 1.0 if absolute else max(float(np.linalg.norm(x0)), 1.0)
     user = parse_petsc_options(options)
     if user.get("snes_type") and not fallback:           # the user picked the method
         label = {"newtonls": "newton-krylov" if user.get("snes_mf") == "true" else "newton"}.get(
             user["snes_type"], user["snes_type"])
         ladder = ((label, {"snes_max_it": "3000"}),)
     else:
-        ladder = LADDER if fallback else LADDER[:1]
+        ladder = ladder or LADDER
+        ladder = ladder if fallback else ladder[:1]
     attempts, res = [], np.empty(problem.size)
     if warmup > 0:
         opts = {**WARMUP, "snes_max_it": str(warmup), "snes_atol": f"{tol * scale:.6e}", "snes_rtol": "1e-50",

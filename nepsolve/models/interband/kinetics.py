@@ -1,0 +1,245 @@
+"""Level A: Boltzmann–Bloch kinetics of the driven two-band semiconductor (PORTA_SPEC §3.1–3.3, §6.3).
+
+Unknowns n_c(k), n_v(k) on the NESS grid; the coherence follows from the stationary Bloch equation
+p_k = −iΩ(n_v − n_c)/(γ_2 + iδ_k) (§3.2).  Rates per k:
+
+    ∂_t n_c = +G_k − R_k + C^ph_c[n_c] + Γ_c (f_c^R − n_c)
+    ∂_t n_v = −G_k + R_k + C^ph_v[n_v] + Γ_v (f_v^R − n_v)
+
+    K1:  G_k = Ω² L_k (n_v − n_c)
+    K2:  G_k = Ω² L_k [w_+(δ_k) n_v(1 − n_c) − w_−(δ_k) n_c(1 − n_v)],  w_±(δ) = 2/(1 + e^{±δ/T_ph})
+    L_k = 2γ_2/(γ_2² + δ_k²),  R_k = γ_r n_c(1 − n_v) ('factorised') or γ_r n_c ('linear').
+
+The SNES unknowns are the occupations themselves, bounded to [0, 1] by PETSc's variational-inequality
+Newton (vinewtonrsls) with the dense analytic Jacobian; the residual is ∂_t n/Γ_ref.  (Measured: logit
+unknowns y = ln(n/(1 − n)), spec §6.3, fail here — with the absolute rate residual the Jacobian columns of
+states with n ~ e^{−ΔE/T} vanish (zero LU pivots); with the relative rate ∂_t y the physically
+irrelevant deep tails dominate: the residual of R1's thermal guess was 1e23, from n_c holes ~ e^{−100}.)  Conservation laws are imposed explicitly (§6.3), by
+replacing redundant equations:
+  * phonons + drive/recombination: one zero mode, Σ_k w_k(n_c + n_v) = N_tot (last valence equation);
+  * phonons alone (Ω = γ_r = 0): two, Σ w n_c = N_c and Σ w n_v = N_v (last c and v equations);
+  * no phonons: vertical processes conserve n_c + n_v at each k (every valence equation);
+  * reservoirs: none.
+The conserved numbers come from the start state (default: the filled valence band, n_v = 1, n_c = 0).
+
+Soft modes (measured): when the resonance lies inside a region where both bands are full or both empty
+(R2 with K2), the exchange between the bands is thermally blocked and μ_c − μ_v relaxes at a rate
+~ e^{−ΔE/T} (spec §3.3).  The residual along that mode is ~1e-11 Γ_ref even far from the fixed point, and
+Newton stalls there; the NESS tolerance (api.INTERBAND_TOL = 1e-10) therefore leaves μ_c − μ_v undetermined
+at the 1e-4 level in such cases (R2/K2: ω_L − (μ_c − μ_v) = 7e-5 after Newton).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from . import phonons
+from .bands import make_bands
+
+def fermi(x: np.ndarray, T: float) -> np.ndarray:
+    """f_FD(x) = 1/(e^{x/T} + 1), overflow-safe."""
+    return expit(-np.asarray(x) / T)
+
+
+class KineticModel:
+    """Rates of the Level-A kinetic equations for one parameter set (spec §3.2)."""
+
+    def __init__(self, params, bands=None):
+        p = self.params = params
+        self.bands = bands or make_bands(p)
+        b = self.bands
+        self.w = b.w
+        self.delta = b.detuning(p.omega_L)
+        g2 = p.dephasing
+        self.L = 2.0 * g2 / (g2**2 + self.delta**2) if p.Omega > 0 else np.zeros_like(self.delta)
+        self.rabi = p.Omega**2 * self.L                    # Ω² L_k
+        self.w_plus = 2.0 * expit(-self.delta / p.T_ph)     # w_+(δ) = 2/(1 + e^{δ/T})
+        self.w_minus = 2.0 * expit(self.delta / p.T_ph)
+        self.S = {}
+        for band, eps, lam in (("c", b.eps_c, p.lam_ph_c), ("v", b.eps_v, p.lam_ph_v)):
+            if p.phonon == "none" or lam == 0:
+                self.S[band] = None
+            elif p.phonon == "shell":
+                self.S[band] = phonons.shell_kernel(eps, lam, p.omega_D, p.T_ph)
+            else:
+                self.S[band] = phonons.acoustic_kernel(b, eps, lam, p.c_s, p.eta, p.T_ph)
+        self.f_res = {"c": fermi(b.eps_c - p.mu_R, p.T_R), "v": fermi(b.eps_v - p.mu_R, p.T_R)}
+        self.f_res_empty = {"c": fermi(-(b.eps_c - p.mu_R), p.T_R), "v": fermi(-(b.eps_v - p.mu_R), p.T_R)}
+
+    @property
+    def has_phonons(self) -> bool:
+        return self.S["c"] is not None or self.S["v"] is not None
+
+    @property
+    def interband(self) -> bool:
+        return self.params.Omega > 0 or self.params.gamma_r > 0
+
+    def rate_scale(self) -> float:
+        """Γ_ref: the fastest generic rate (sets the residual scale)."""
+        p = self.params
+        ph = max(p.lam_ph_c, p.lam_ph_v) * (p.omega_D if p.phonon == "shell" else p.c_s) if self.has_phonons else 0
+        return max(ph, float(np.max(self.rabi, initial=0.0)), p.gamma_r, p.Gamma_c, p.Gamma_v, 1e-12)
+
+    # ---------------------------------------------------------------- the rates
+    # Every rate takes n and m = 1 − n separately, so that both stay accurate when n → 0 or n → 1
+    # (the logit residual divides by n(1 − n)).
+    def generation(self, nc, nv, mc, mv):
+        """G_k (K1 or K2) and its derivatives ∂G/∂n_c, ∂G/∂n_v."""
+        if self.params.lineshape == "K1":
+            G = self.rabi * (nv - nc)
+            return G, -self.rabi, self.rabi
+        G = self.rabi * (self.w_plus * nv * mc - self.w_minus * nc * mv)
+        dc = self.rabi * (-self.w_plus * nv - self.w_minus * mv)
+        dv = self.rabi * (self.w_plus * mc + self.w_minus * nc)
+        return G, dc, dv
+
+    def recombination(self, nc, nv, mc, mv):
+        """R_k and its derivatives (spec §3.2; 'linear' for the exact single-electron sector)."""
+        g = self.params.gamma_r
+        if self.params.recomb == "linear":
+            return g * nc, np.full_like(nc, g), np.zeros_like(nc)
+        return g * nc * mv, g * mv, -g * nc
+
+    def rhs(self, nc, nv, mc=None, mv=None):
+        """(∂_t n_c, ∂_t n_v) of spec §3.2."""
+        p = self.params
+        mc = 1.0 - nc if mc is None else mc
+        mv = 1.0 - nv if mv is None else mv
+        G, _, _ = self.generation(nc, nv, mc, mv)
+        R, _, _ = self.recombination(nc, nv, mc, mv)
+        dc, dv = G - R, R - G
+        if self.S["c"] is not None:
+            dc = dc + phonons.collision(self.S["c"], self.w, nc, mc)
+        if self.S["v"] is not None:
+            dv = dv + phonons.collision(self.S["v"], self.w, nv, mv)
+        if p.reservoirs:     # Γ(f − n) = Γ[f(1 − n) − (1 − f) n], accurate for n → 0 and n → 1
+            fc, fv = self.f_res["c"], self.f_res["v"]
+            dc = dc + p.Gamma_c * (fc * mc - self.f_res_empty["c"] * nc)
+            dv = dv + p.Gamma_v * (fv * mv - self.f_res_empty["v"] * nv)
+        return dc, dv
+
+    def rhs_jacobian(self, nc, nv, mc=None, mv=None) -> np.ndarray:
+        """∂(∂_t n_c, ∂_t n_v)/∂(n_c, n_v), dense 2M × 2M."""
+        p = self.params
+        mc = 1.0 - nc if mc is None else mc
+        mv = 1.0 - nv if mv is None else mv
+        M = nc.size
+        J = np.zeros((2 * M, 2 * M))
+        _, Gc, Gv = self.generation(nc, nv, mc, mv)
+        _, Rc, Rv = self.recombination(nc, nv, mc, mv)
+        i = np.arange(M)
+        J[i, i] += Gc - Rc
+        J[i, M + i] += Gv - Rv
+        J[M + i, i] += Rc - Gc
+        J[M + i, M + i] += Rv - Gv
+        if self.S["c"] is not None:
+            J[:M, :M] += phonons.collision_jacobian(self.S["c"], self.w, nc, mc)
+        if self.S["v"] is not None:
+            J[M:, M:] += phonons.collision_jacobian(self.S["v"], self.w, nv, mv)
+        if p.reservoirs:
+            J[i, i] -= p.Gamma_c
+            J[M + i, M + i] -= p.Gamma_v
+        return J
+
+    # ---------------------------------------------------------------- conservation laws (§3.1, §6.3)
+    def constraints(self, start):
+        """[(row replaced, weight vector c over (n_c, n_v), target)] of the conserved numbers."""
+        nc0, nv0 = start
+        M, w, z = nc0.size, self.w, np.zeros_like(self.w)
+        if self.params.reservoirs:
+            return []
+        if not self.has_phonons:
+            if not self.interband:
+                raise ValueError("no process acts: set Omega, gamma_r, a phonon kernel or reservoirs")
+            out = []
+            for k in range(M):            # n_c + n_v conserved at every k
+                c = np.zeros(2 * M)
+                c[k] = c[M + k] = 1.0
+                out.append((M + k, c, nc0[k] + nv0[k]))
+            return out
+        if not self.interband:
+            return [(M - 1, np.concatenate([w, z]), float(w @ nc0)),
+                    (2 * M - 1, np.concatenate([z, w]), float(w @ nv0))]
+        return [(2 * M - 1, np.concatenate([w, w]), float(w @ (nc0 + nv0)))]
+
+
+class NessProblem:
+    """R(n) = 0 for the occupations n = (n_c, n_v) of the NESS (spec §6.3), with the conservation rows.
+
+    Rows: ∂_t n/Γ_ref, except the rows replaced by conservation laws.  The unknowns are bounded,
+    0 ≤ n ≤ 1 (`bounds()`: PETSc's variational-inequality Newton keeps every iterate physical).
+    `jacobian(n)` is the dense analytic Jacobian (collision terms are quadratic in n)."""
+
+    def __init__(self, model: KineticModel, start=None, guess=None):
+        self.model = model
+        M = model.bands.size
+        self.size = 2 * M
+        self.start = start if start is not None else (np.zeros(M), np.ones(M))
+        self.rows = model.constraints(self.start)
+        self.scale = model.rate_scale()
+        self.guess = guess
+
+    def occupations(self, x):
+        """(n_c, n_v) of the unknowns."""
+        return x[: self.size // 2], x[self.size // 2:]
+
+    def bounds(self):
+        return np.zeros(self.size), np.ones(self.size)
+
+    def residual(self, x, out):
+        out[:] = np.concatenate(self.model.rhs(*self.occupations(x))) / self.scale
+        for row, c, target in self.rows:
+            out[row] = c @ x - target
+
+    def jacobian(self, x) -> np.ndarray:
+        J = self.model.rhs_jacobian(*self.occupations(x)) / self.scale
+        for row, c, _ in self.rows:
+            J[row, :] = c
+        return J
+
+    def initial_guess(self):
+        return self.guess if self.guess is not None else quasi_thermal_guess(self.model, self.start)
+
+
+# ---------------------------------------------------------------------------------------- guesses
+def quasi_thermal_guess(model: KineticModel, start) -> np.ndarray:
+    """Occupations of a starting NESS: per-band Fermi functions at T_ph (spec §3.3) with a common rotating-
+    frame μ̃ (μ_c − μ_v = ω_L) fixed by the conserved number; the two-level closed forms without phonons
+    (§3.2, T-E7) or with reservoirs."""
+    p, b = model.params, model.bands
+    nc0, nv0 = start
+    if p.reservoirs or not model.has_phonons:
+        R = model.rabi
+        if p.reservoirs:
+            Gc, Gv = max(p.Gamma_c, 1e-12), max(p.Gamma_v, 1e-12)
+            nc = model.f_res["c"] + R * Gv / (Gc * Gv + R * (Gc + Gv))
+            nv = model.f_res["v"] - (Gc / Gv) * R * Gv / (Gc * Gv + R * (Gc + Gv))
+        else:
+            tot = nc0 + nv0
+            nc = tot * R / (p.gamma_r + 2 * R + 1e-300)
+            nv = tot - nc
+        return np.clip(np.concatenate([nc, nv]), 0.0, 1.0)
+    w, T = model.w, p.T_ph
+    if not model.interband:          # each band keeps its number
+        mu_c = band_chemical_potential(b.eps_c, w, float(w @ nc0), T)
+        mu_v = band_chemical_potential(b.eps_v, w, float(w @ nv0), T)
+    else:
+        N = float(w @ (nc0 + nv0))
+
+        def excess(mu):
+            return w @ (fermi(b.eps_c - mu - p.omega_L / 2, T) + fermi(b.eps_v - mu + p.omega_L / 2, T)) - N
+
+        lo, hi = min(b.eps_c.min(), b.eps_v.min()) - 50 * T - p.omega_L, max(b.eps_c.max(), b.eps_v.max()) + 50 * T
+        mu = brentq(excess, lo, hi, xtol=1e-14)
+        mu_c, mu_v = mu + p.omega_L / 2, mu - p.omega_L / 2
+    return np.concatenate([fermi(b.eps_c - mu_c, T), fermi(b.eps_v - mu_v, T)])
+
+
+def band_chemical_potential(eps, w, number, T) -> float:
+    """μ with Σ_k w_k f_FD(ε_k − μ; T) = number (the band's Fermi level at its own particle number)."""
+    total = float(w.sum())
+    if not 0.0 < number < total:
+        return float("-inf") if number <= 0 else float("inf")
+    lo, hi = eps.min() - 60 * T - 1.0, eps.max() + 60 * T + 1.0
+    return float(brentq(lambda mu: w @ fermi(eps - mu, T) - number, lo, hi, xtol=1e-14, rtol=1e-15))
