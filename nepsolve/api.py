@@ -333,37 +333,54 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
     return out
 
 
-def interband_critical_temperature(params, petsc_options=None, rtol: float = 1e-6) -> dict:
-    """T_c: the phonon temperature at which the normal NESS becomes unstable (the Δ → 0 limit of the §4.5
-    gap equation on the NESS at that T_ph; the NESS is re-solved at every T_ph)."""
+def interband_critical_temperature(params, petsc_options=None, rtol: float = 1e-4) -> dict:
+    """T_c: the highest phonon temperature at which the §4.5 gap equation on the NESS has a root Δ > 0
+    (the NESS is re-solved at every T_ph).  With the pseudo-Zeeman field the transition can be first
+    order (the normal state stays linearly stable while a BCS root exists), so T_c is located on the
+    existence of a root, by a geometric scan from T_ph/4 upward and bisection to relative width `rtol`;
+    `T_c_linear` is the temperature of the linear (Thouless) criterion when it changes sign."""
     t0 = time.perf_counter()
-    state = {"guess": None, "evals": 0}
+    count = {"n": 0}
 
-    def criterion(T):
+    def probe(T):
         p = params.replace(T_ph=float(T))
         ness = interband_ness(p, petsc_options)
-        state["evals"] += 1
+        count["n"] += 1
         if not ness["snes"].converged:
             raise RuntimeError(f"NESS did not converge at T_ph = {T:g}: {ness['snes'].message}")
-        return quasi_gap(p, ness)["linear_criterion"]
+        gap = quasi_gap(p, ness)
+        return gap["delta0"] > 0, gap["linear_criterion"]
 
+    out = {"quantity": "T_c", "T_c": float("nan"), "T_c_linear": float("nan"), "converged": False,
+           "params": params.as_dict()}
     Ts = np.geomspace(params.T_ph * 0.25, max(params.T_ph * 40, 1.0), 24)
-    out = {"quantity": "T_c", "T_c": float("nan"), "converged": False, "params": params.as_dict()}
     try:
-        prev_T, prev = None, None
-        for T in Ts:
-            val = criterion(T)
-            if prev is not None and prev < 0 <= val:
-                T_c = brentq_safe(criterion, prev_T, T, rtol)
-                out.update(T_c=T_c, converged=True, message="converged")
-                break
-            prev_T, prev = T, val
+        paired, lin = probe(Ts[0])
+        if not paired:
+            out["message"] = f"no gap at the lowest T_ph scanned ({Ts[0]:.3g})"
         else:
-            out["message"] = (f"no instability crossing for T_ph in [{Ts[0]:.3g}, {Ts[-1]:.3g}] "
-                              f"(criterion {'stable' if prev is not None and prev > 0 else 'unstable'} throughout)")
+            lo, hi, lin_lo = Ts[0], None, lin
+            for T in Ts[1:]:
+                paired, lin = probe(T)
+                if not paired:
+                    hi = T
+                    break
+                lo, lin_lo = T, lin
+            if hi is None:
+                out["message"] = f"still paired at T_ph = {Ts[-1]:.3g}"
+            else:
+                if lin_lo < 0 <= lin:
+                    out["T_c_linear"] = brentq_safe(lambda T: probe(T)[1], lo, hi, rtol)
+                while hi - lo > rtol * hi:
+                    mid = np.sqrt(lo * hi)
+                    if probe(mid)[0]:
+                        lo = mid
+                    else:
+                        hi = mid
+                out.update(T_c=float(np.sqrt(lo * hi)), converged=True, message="converged")
     except RuntimeError as err:
         out["message"] = str(err)
-    out.update(nness_solves=state["evals"], wall_time=time.perf_counter() - t0)
+    out.update(ness_solves=count["n"], wall_time=time.perf_counter() - t0)
     return out
 
 

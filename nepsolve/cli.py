@@ -24,8 +24,10 @@ Units and conventions
 
 def _keys_help(model: str = "eliashberg-xi") -> str:
     specs = MODEL_PARAMS[model].specs()
-    lines = ["\b", "Parameters (--set KEY=VALUE, repeatable); keys after n_omega/omega_max only with",
-             "--model eliashberg-xi:"]
+    head = {"eliashberg-xi": "keys after n_omega/omega_max only with --model eliashberg-xi:",
+            "eliashberg": "--model eliashberg:",
+            "interband": "--model interband (energies in units of t_c = 1; presets R1 R2 R3 G1):"}[model]
+    lines = ["\b", "Parameters (--set KEY=VALUE, repeatable); " + head]
     for k, s in specs.items():
         lines.append(f"  {k:<12} {s.doc}; {s.describe()}")
     return "\n".join(lines)
@@ -50,16 +52,20 @@ def _load_config(path):
     return data, petsc
 
 
-def _inputs(sets, config=None, petsc_cli=None, model: str = "eliashberg"):
-    """(parameters, PETSc options): --config (YAML) overridden by --set and --petsc-options.
-    The first invalid key is named."""
+def _inputs(sets, config=None, petsc_cli=None, model: str = "eliashberg", preset: str | None = None):
+    """(parameters, PETSc options): the preset (interband), then --config (YAML), overridden by --set and
+    --petsc-options.  The first invalid key is named."""
     from .solvers.snes import parse_petsc_options
 
     values, petsc_config = _load_config(config)
     values.pop("model", None)
     cls = MODEL_PARAMS[model]
+    if preset is not None and model != "interband":
+        raise click.UsageError("--preset needs --model interband (presets R1, R2, R3, G1 of PORTA_SPEC §5.2)")
     try:
-        params = parse_assignments(sets, parse_assignments([f"{k}={v}" for k, v in values.items()], cls=cls))
+        base = cls.preset(preset) if preset else None
+        base = parse_assignments([f"{k}={v}" for k, v in values.items()], base, cls=cls)
+        params = parse_assignments(sets, base)
     except ParameterError as err:
         raise click.UsageError(str(err)) from None
     try:
@@ -103,7 +109,11 @@ model_option = click.option(
     "--model", type=click.Choice(list(MODEL_PARAMS)), default="eliashberg", show_default=True,
     help="eliashberg: local coupling, infinite flat band (Fermi-surface limit).  eliashberg-xi: "
          "frequency–momentum (ξ-resolved) model with band half-width W, DOS shape, local or Lorentzian "
-         "kernel (width w) and the non-thermal glue switch (glue = on|off).")
+         "kernel (width w) and the non-thermal glue switch (glue = on|off).  interband: laser-driven "
+         "two-band semiconductor with phonon baths and radiative recombination (PORTA_SPEC; `solve` only).")
+preset_option = click.option("--preset", type=click.Choice(["R1", "R2", "R3", "G1"]), default=None,
+                             help="--model interband: reference parameter set of PORTA_SPEC §5.2 (then --config, "
+                                  "then --set).")
 config_option = click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
                              help="YAML file of model keys and optional petsc_options; --set overrides it.")
 
@@ -151,6 +161,9 @@ drive_n = 0).
 def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_options):
     from . import api
 
+    if model == "interband":
+        raise click.UsageError("--model interband: use `nepsolve solve --model interband [--quantity Tc]`; its "
+                               "output carries the Thouless couplings g_c_attractive and g_c_repulsive")
     p, petsc_options = _inputs(sets, config, petsc_options, model)
     if decompose and (model != "eliashberg-xi" or quantity != "lambda_c" or axis != "real"):
         raise click.UsageError("--decompose needs --model eliashberg-xi, --quantity lambda_c and --axis real")
@@ -192,33 +205,60 @@ def _matsubara(p, quantity):
         return {"quantity": quantity, "converged": False, "message": str(err), **base}
 
 
-@main.command(help=f"""Solve the nonlinear NESS gap equations for Δ(ω) with PETSc SNES.
+@main.command(help=f"""Solve the nonlinear NESS gap equations with PETSc SNES.
 
-The normal state (always a root) is deflated, and matrix-free Newton–Krylov searches for the
-gapped branch; if none is found, the undeflated ladder (Newton–Krylov, Anderson, NGMRES unless
---no-fallback) reports the state it reaches.  Prints the gap edge delta0 (Re Δ(Δ0) = Δ0; 0 if the solution is normal), the
-SNES converged reason, iterations and final residual norm; `superconducting` means
-max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and gapless = true).  --out FILE.h5 stores Δ(ω), Z(ω),
-φ(ω), ω̃(ω) and F_el(ω) (complex arrays as <name>_re/<name>_im).
+Eliashberg models: the normal state (always a root) is deflated, and matrix-free Newton–Krylov searches
+for the gapped branch; if none is found, the undeflated ladder (Newton–Krylov, Anderson, NGMRES unless
+--no-fallback) reports the state it reaches.  Prints the gap edge delta0 (Re Δ(Δ0) = Δ0; 0 if the
+solution is normal), the SNES converged reason, iterations and final residual norm; `superconducting`
+means max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and gapless = true).
+--out FILE.h5 stores Δ(ω), Z(ω), φ(ω), ω̃(ω) and F_el(ω) (complex arrays as <name>_re/<name>_im).
+
+--model interband (PORTA_SPEC): the kinetic NESS n_c(k), n_v(k) by SNES Newton (dense analytic
+Jacobian, explicit number conservation), then the interband gap: level=quasi (pair-frame BCS, §4.5;
+all roots, BCS then Sarma, in delta_roots) or level=keldysh (4×4 Nambu–Keldysh mean field, §4.4).
+Prints delta0, mu_c, mu_v, nu, excited_density, s_N, the Thouless couplings g_c_attractive /
+g_c_repulsive of the kinetic N_k, and snes_reason (of the NESS); --quantity Tc adds T_c (the
+phonon temperature where the normal NESS turns unstable).  --out stores k, n_c, n_v, N_k, delta_k.
 
 {UNITS_HELP}
-{_keys_help()}""")
+{_keys_help()}
+
+{_keys_help("interband")}""")
 @model_option
+@preset_option
 @set_option
 @config_option
 @json_option
 @petsc_option
+@click.option("--quantity", type=click.Choice(["delta0", "Tc"]), default="delta0", show_default=True,
+              help="Tc: --model interband only (Eliashberg models: `nepsolve critical --quantity Tc`).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution to this HDF5 file.")
 @click.option("--seed", type=float, default=0.1, show_default=True,
-              help="Amplitude φ0 of the BCS-like seed φ0/(1+ω²) [Ω].")
+              help="Amplitude φ0 of the BCS-like seed φ0/(1+ω²) [Ω] (Eliashberg models).")
 @click.option("--no-fallback", is_flag=True, help="Run only the first SNES method (or the one given in --petsc-options).")
 @click.option("--warmup", type=int, default=0, show_default=True,
-              help="Anderson iterations before Newton–Krylov (0: none).")
+              help="Anderson iterations before Newton–Krylov (0: none; Eliashberg models).")
 @click.option("--no-deflation", is_flag=True, help="Do not deflate the normal-state root (plain Newton from the seed).")
-def solve(model, sets, config, as_json, petsc_options, out, seed, no_fallback, warmup, no_deflation):
+def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, seed, no_fallback, warmup,
+          no_deflation):
     from . import api, io
 
-    p, petsc_options = _inputs(sets, config, petsc_options, model)
+    p, petsc_options = _inputs(sets, config, petsc_options, model, preset)
+    if model == "interband":
+        result = api.solve_interband(p, petsc_options)
+        if quantity == "Tc":
+            tc = api.interband_critical_temperature(p, petsc_options)
+            result.update(T_c=tc["T_c"], T_c_converged=tc["converged"], T_c_message=tc.get("message", ""))
+        if out:
+            io.write_interband_solution(out, result)
+            result["out"] = out
+        _emit(result, as_json, ["delta0", "delta_roots", "T_c", "mu_c", "mu_v", "nu", "excited_density", "s_N",
+                                "g_c_attractive", "g_c_repulsive", "superconducting", "snes_reason",
+                                "residual_norm", "wall_time", "out"])
+        return
+    if quantity == "Tc":
+        raise click.UsageError("--quantity Tc with an Eliashberg model: use `nepsolve critical --quantity Tc`")
     result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
                            deflate=not no_deflation)
     if out:
@@ -243,6 +283,9 @@ Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out 
 def scan(model, sets, config, axis_key, values, out, petsc_options):
     from . import api, io
 
+    if model == "interband":
+        raise click.UsageError("--model interband: scans run through the sweep pipeline (model: interband, "
+                               "quantity: delta0 | T_c); see docs/sweep-contract.md")
     base, petsc_options = _inputs(sets, config, petsc_options, model)
     if axis_key not in base.specs():
         raise click.UsageError(f"--axis {axis_key} is a key of --model eliashberg-xi only")

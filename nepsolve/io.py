@@ -134,6 +134,50 @@ def write_solution(path, result: dict) -> None:
             f.attrs[k] = result[k]
 
 
+def write_interband_solution(path, result: dict) -> None:
+    """NESS and gap of the interband model on the momentum grid: k, weights, ε_c, ε_v, n_c(k), n_v(k),
+    N_k = 1 − n_c − n_v, Δ_k (k-independent for the contact interaction) and the pair amplitude F_k;
+    the scalars (Δ0, roots, μ_c, μ_v, ν, densities, invariants, SNES reason) as attributes."""
+    arr = result["arrays"]
+    scalars = {k: v for k, v in result.items() if k not in ("arrays", "params", "attempts")}
+    with atomic_h5(path) as f:
+        _root_attrs(f, "interband_solution", result["params"],
+                    {"result": _json_safe(scalars), "attempts": result.get("attempts", []),
+                     "units": "energies in units of t_c = 1 (tight binding) or the parabolic unit; k in 1/a"})
+        k = np.asarray(arr["k"])
+        if k.ndim == 2:                                    # tb2d mesh: store the mesh, index by state
+            f.create_dataset("k_mesh", data=k).attrs["description"] = "(k_x, k_y) of each state"
+            kd = f.create_dataset("k", data=np.arange(k.shape[0], dtype=float))
+            kd.attrs["description"] = "state index on the tb2d mesh (see k_mesh)"
+        else:
+            kd = f.create_dataset("k", data=k)
+            kd.attrs["description"] = "momentum |k| of the NESS grid"
+        kd.make_scale("k")
+        desc = {"weights": "quadrature weights w_k, sum_k w_k <-> (1/V) sum_k",
+                "eps_c": "lab-frame conduction energy", "eps_v": "lab-frame valence energy",
+                "n_c": "conduction occupation n_c(k)", "n_v": "valence occupation n_v(k)",
+                "N_k": "pair occupation N_k = 1 - n_c - n_v",
+                "delta_k": "interband gap Delta_k (k-independent for the contact interaction)",
+                "pair_amplitude_k": "<v_-k c_k> = Delta [1 - f(E+b) - f(E-b)]/(2E) (quasi level; NaN otherwise)"}
+        for name, d in desc.items():
+            _put(f, name, arr[name], kd, description=d)
+        for key in ("delta0", "mu_c", "mu_v", "nu", "excited_density", "snes_reason"):
+            if result.get(key) is not None:
+                f.attrs[key] = result[key]
+
+
+def _json_safe(x):
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        return float(x) if np.isfinite(x) else None
+    if isinstance(x, (np.integer, np.bool_)):
+        return x.item()
+    return x
+
+
 def write_scan(path, axis: str, values, records: list[dict], params: dict) -> None:
     """A 1D scan: one dataset per scalar observable along the swept parameter `axis`."""
     with atomic_h5(path) as f:
@@ -173,6 +217,17 @@ CHUNK_FIELDS = ("value", "status", "snes_reason", "snes_reason_name", "iteration
 # chunk file, and aggregated, only if at least one record carries them (the ξ model does; the flat
 # band does not).  name -> (units, description)
 OBSERVABLES = {
+    # interband model (PORTA_SPEC; energies in units of t_c = 1)
+    "mu_c": ("t_c", "conduction quasi-Fermi level (lab frame)"),
+    "mu_v": ("t_c", "valence quasi-Fermi level (lab frame)"),
+    "nu": ("t_c", "condensate frequency nu = mu_c + mu_v"),
+    "excited_density": ("1/site", "excited electron density N_e = sum_k w_k n_c(k)"),
+    "s_N": ("1", "pair-distribution sign indicator sgn<N_k (P_k - nu)> (+1 normal: attraction pairs)"),
+    "mismatch": ("1/a", "Fermi-point mismatch k_v - k_c (1D grids)"),
+    "g_c_attractive": ("t_c", "weakest attractive g = -U with an instability of the kinetic N_k (Thouless, inf: none)"),
+    "g_c_repulsive": ("t_c", "weakest repulsive g = -U with an instability of the kinetic N_k (-inf: none)"),
+    "delta_sarma": ("t_c", "second (Sarma) root of the quasi-equilibrium gap equation (NaN: none)"),
+    "delta_mu_L": ("t_c", "omega_L - (mu_c - mu_v): 0 when the quasi-Fermi splitting locks to the laser"),
     "glue_ratio": ("1", "non-thermal glue in the critical eigenvector, max|dphi^K_12| / max|phi^R_12| "
                         "(0 with glue off; NaN if not computed)"),
     "Gamma_el0": ("Omega", "electron inverse lifetime -Im Sigma^R_11(xi ~ 0, w = 0) at the last rho "

@@ -105,6 +105,9 @@ def validate_config(config: dict) -> dict:
     _, specs = MODELS[config["model"]]
     if config["quantity"] not in QUANTITIES:
         raise SweepConfigError(f"'quantity' = {config['quantity']!r} is not allowed: one of {', '.join(QUANTITIES)}")
+    if config["model"] == "interband" and config["quantity"] == "lambda_c":
+        raise SweepConfigError("'quantity' = 'lambda_c' is not defined for model 'interband': use delta0 or T_c "
+                               "(the Thouless couplings g_c_attractive/g_c_repulsive are recorded with every point)")
     fixed = config.get("fixed") or {}
     if not isinstance(fixed, dict):
         raise SweepConfigError("'fixed' must be a mapping of model keys to values")
@@ -203,6 +206,10 @@ def estimate_seconds(plan: dict) -> float:
     factor = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}[q]
     total = 0.0
     for p in plan["points"]:
+        if "n_k" in p["params"]:            # interband: dense O(n_k²) Newton, ~0.1 s at n_k = 241 (measured)
+            nk = p["params"]["n_k"] ** (2 if p["params"]["band"] == "tb2d" else 1)
+            total += 2e-6 * nk**2 * (1 + 2e-3 * nk) * {"lambda_c": 1, "T_c": 25, "delta0": 1}[q] + 0.05
+            continue
         n = p["params"]["n_omega"]
         kin = 2.5 if p["params"]["fel_mode"] == "kinetic" else 1.0
         total += 6e-5 * n * math.log2(n) / 12.0 * kin * factor * _xi_cost_factor(p["params"])
@@ -247,7 +254,9 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=
            "iterations": 0, "residual_norm": float("nan"), "message": ""}
     try:
         p = params_cls(**params)
-        if quantity == "lambda_c":
+        if model == "interband":
+            rec.update(_interband_point(p, quantity, petsc_options))
+        elif quantity == "lambda_c":
             r = api.critical_coupling(p, petsc_options, comm=comm)
             rec.update(value=r["lambda_c"], message=r["message"], **_critical_fields(r))
         elif quantity == "T_c":
@@ -258,13 +267,44 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=
             rec.update(value=r["delta0"], iterations=r["iterations"], snes_reason=r["snes_reason_code"],
                        snes_reason_name=r["snes_reason"], residual_norm=r["residual_norm"],
                        message=r["message"] or r["snes_reason"])
-        rec["status"] = "ok" if r["converged"] and np.isfinite(rec["value"]) else "failed"
+        if model != "interband":
+            rec["status"] = "ok" if r["converged"] and np.isfinite(rec["value"]) else "failed"
         if rec["status"] == "failed":
             rec["value"] = float("nan")
     except Exception as exc:  # a point never kills a sweep
         rec["message"] = f"{type(exc).__name__}: {exc}"
         rec["traceback"] = traceback.format_exc(limit=4)
     rec["wall_time"] = time.perf_counter() - t0
+    return rec
+
+
+def _interband_point(p, quantity: str, petsc_options) -> dict:
+    """One interband point: Δ0 (quasi or Keldysh level) or T_c, plus the NESS observables (io.OBSERVABLES).
+    The status is 'failed' (with the PETSc reason) if the NESS or the gap/T_c search did not converge."""
+    from . import api
+
+    r = api.solve_interband(p, petsc_options)
+    rec = {"snes_reason": r["snes_reason_code"], "snes_reason_name": r["snes_reason"],
+           "iterations": r["iterations"], "residual_norm": r["residual_norm"], "message": r["message"] or r["snes_reason"]}
+    roots = r.get("delta_roots") or []
+    extra = {"delta_sarma": roots[1] if len(roots) > 1 else float("nan")}
+    for key in io.OBSERVABLES:
+        v = extra.get(key, r.get(key))
+        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool):
+            rec[key] = float(v)
+    ok = bool(r["converged"])
+    if quantity == "T_c":
+        tc = api.interband_critical_temperature(p, petsc_options)
+        rec["value"] = tc["T_c"]
+        rec["message"] = tc["message"]
+        ok = ok and tc["converged"]
+    elif quantity == "delta0":
+        rec["value"] = r["delta0"]
+    else:
+        raise ValueError("model interband computes quantity delta0 or T_c, not lambda_c")
+    rec["status"] = "ok" if ok and np.isfinite(rec["value"]) else "failed"
+    if rec["status"] == "failed":
+        rec["value"] = float("nan")
     return rec
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+from .interband_params import InterbandParams
 from .spec import ParameterError, Spec  # noqa: F401  (re-exported)
 
 
@@ -148,7 +149,8 @@ class EliashbergXiParams(EliashbergParams):
 
 
 # Model name (CLI --model, sweep config 'model') → parameter class.
-MODEL_PARAMS = {"eliashberg": EliashbergParams, "eliashberg-xi": EliashbergXiParams}
+MODEL_PARAMS = {"eliashberg": EliashbergParams, "eliashberg-xi": EliashbergXiParams,
+                "interband": InterbandParams}
 
 
 def parse_assignments(items, base: EliashbergParams | None = None, cls=None) -> EliashbergParams:
@@ -171,4 +173,7 @@ def parse_assignments(items, base: EliashbergParams | None = None, cls=None) -> 
                 raise ParameterError(f"parameter '{key}' = {value!r} is not {spec.describe()}") from None
         changes[key] = value
     defaults = (base or cls()).as_dict()
-    return cls(**{**defaults, **changes})
+    try:
+        return cls(**{**defaults, **changes})
+    except TypeError as err:       # a key of the wrong kind that the dataclass rejects
+        raise ParameterError(str(err)) from None

@@ -209,6 +209,10 @@ def quasi_thermal_guess(model: KineticModel, start) -> np.ndarray:
     (§3.2, T-E7) or with reservoirs."""
     p, b = model.params, model.bands
     nc0, nv0 = start
+    if p.Omega == 0 and p.gamma_r > 0 and not p.reservoirs and float(model.w @ (nc0 + nv0)) <= model.w.sum():
+        # no generation: recombination empties the conduction band; the filled valence band (of the
+        # conserved number) is the exact NESS
+        return np.concatenate([np.zeros_like(nc0), nc0 + nv0])
     if p.reservoirs or not model.has_phonons:
         R = model.rabi
         if p.reservoirs:
