@@ -261,20 +261,27 @@ def quasi_gap(params, ness: dict) -> dict:
     b = np.sqrt(xm**2 + field**2)
     scale = float(np.max(np.abs(xp))) + 1.0
     roots = pairing.gap_roots(fine.w, xp, b, params.T_ph, params.g, delta_max=scale)
+    kernel = 1.0 - float(pairing.gap_function(1e-12 * scale, fine.w, xp, b, params.T_ph, 1.0)[0])
     return {"delta0": roots[0] if roots else 0.0, "roots": roots, "zeeman_field": field,
-            "linear_criterion": float(pairing.gap_function(1e-12 * scale, fine.w, xp, b, params.T_ph, params.g)[0]),
+            "linear_criterion": 1.0 - params.g * kernel,
+            "g_c_quasi": 1.0 / kernel if kernel > 0 else float("inf"),
             "message": "converged"}
 
 
 def interband_thouless(params, ness: dict) -> dict:
-    """Instability couplings of the kinetic NESS itself (its N_k, not the fitted Fermi functions),
-    from the static pair susceptibility (§4.2), broadening η = T_ph."""
+    """Instability couplings of the kinetic NESS itself (its N_k, not the fitted Fermi functions), from
+    the static pair susceptibility (§4.2).  The broadening η = max(T_ph, 2(P_max − P_min)/n_k) is at least
+    the pair-energy spacing of the grid, so the Cooper log is cut at max(T_ph, grid) — a resolution-limited
+    diagnostic (the quasi level's g_c_quasi uses the refined quadrature)."""
     from .models.interband import pairing
 
     model = ness["model"]
     N = 1.0 - ness["n_c"] - ness["n_v"]
-    th = pairing.thouless(model.w, N, model.bands.pair_energy, eta=params.T_ph)
-    return {k: th[k] for k in ("g_c_attractive", "g_c_repulsive", "nu_attractive", "nu_repulsive")}
+    P = model.bands.pair_energy
+    eta = max(params.T_ph, 2.0 * float(P.max() - P.min()) / params.n_k)
+    th = pairing.thouless(model.w, N, P, eta=eta)
+    return {"thouless_eta": eta, **{k: th[k] for k in ("g_c_attractive", "g_c_repulsive", "nu_attractive",
+                                                         "nu_repulsive")}}
 
 
 def _pair_amplitude(params, ness, delta, field):
@@ -308,7 +315,7 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
         return out
     gap = quasi_gap(params, ness)
     out.update(delta0=gap["delta0"], delta_roots=gap["roots"], zeeman_field=gap["zeeman_field"],
-               linear_criterion=gap.get("linear_criterion", float("nan")))
+               linear_criterion=gap.get("linear_criterion", float("nan")), g_c_quasi=gap.get("g_c_quasi", float("nan")))
     out.update(interband_thouless(params, ness))
     field = gap["zeeman_field"]
     if params.level == "keldysh":

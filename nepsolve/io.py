@@ -226,6 +226,7 @@ OBSERVABLES = {
     "mismatch": ("1/a", "Fermi-point mismatch k_v - k_c (1D grids)"),
     "g_c_attractive": ("t_c", "weakest attractive g = -U with an instability of the kinetic N_k (Thouless, inf: none)"),
     "g_c_repulsive": ("t_c", "weakest repulsive g = -U with an instability of the kinetic N_k (-inf: none)"),
+    "g_c_quasi": ("t_c", "critical g of the quasi-equilibrium gap equation at Delta -> 0 (inf: stable for any g > 0)"),
     "delta_sarma": ("t_c", "second (Sarma) root of the quasi-equilibrium gap equation (NaN: none)"),
     "delta_mu_L": ("t_c", "omega_L - (mu_c - mu_v): 0 when the quasi-Fermi splitting locks to the laser"),
     "glue_ratio": ("1", "non-thermal glue in the critical eigenvector, max|dphi^K_12| / max|phi^R_12| "

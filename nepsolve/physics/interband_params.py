@@ -201,6 +201,6 @@ PRESETS: dict[str, dict] = {
     "R2": {"band": "tb1d", "concavity": "same", "omega_L": float(_tb_detuning_omega(1.0, +1))},
     "R3": {"band": "tb1d", "concavity": "opposite", "omega_L": float(_tb_detuning_omega(1.0, -1))},
     "G1": {"band": "gac", "concavity": "opposite", "E_g": 2.0, "m_c": 1.0, "m_v": 1.0, "k_cut": 3.0, "dim": 1,
-           "omega_L": 2.5, "Omega": 0.05, "gamma_2": 0.0, "gamma_r": 0.0, "phonon": "none", "Gamma_c": 0.1,
+           "omega_L": 2.5, "Omega": 0.05, "gamma_2": 0.0, "gamma_r": 0.0, "phonon": "none", "lineshape": "K1", "Gamma_c": 0.1,
            "Gamma_v": 0.05, "mu_R": 0.0, "T_R": 0.01, "level": "keldysh"},
 }
