@@ -287,6 +287,8 @@ def interband_thouless(params, ness: dict) -> dict:
 def _pair_amplitude(params, ness, delta, field):
     """F_k = Δ[1 − f(E_k + b_k) − f(E_k − b_k)]/(2E_k) on the NESS grid (Σ_k w_k F_k = Δ/g at a root)."""
     obs, b = ness["observables"], ness["model"].bands
+    if delta == 0 or not (np.isfinite(obs["mu_c"]) and np.isfinite(obs["mu_v"])):
+        return np.zeros(b.size)
     xi_c, xi_v = b.eps_c - obs["mu_c"], b.eps_v - obs["mu_v"]
     xp, xm = 0.5 * (xi_c + xi_v), 0.5 * (xi_c - xi_v)
     E = np.sqrt(xp**2 + delta**2)

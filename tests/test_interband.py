@@ -287,3 +287,48 @@ def test_bad_input_names_the_key():
         P(lineshape="K3")
     with pytest.raises(ParameterError, match="concavity"):
         P(band="gac", concavity="same")
+
+
+# ------------------------------------------------------------------------------------------ CLI and sweeps
+def test_cli_solve_json_tc_and_hdf5(tmp_path):
+    import json
+
+    import h5py
+    from click.testing import CliRunner
+
+    from nepsolve.cli import main
+
+    out = tmp_path / "r1.h5"
+    r = CliRunner().invoke(main, ["solve", "--model", "interband", "--preset", "R1", "--set", "g=1.2", "--set",
+                                  "zeeman=off", "--json", "--quantity", "Tc", "--out", str(out)],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    for key in ("delta0", "T_c", "mu_c", "mu_v", "excited_density", "snes_reason"):
+        assert res[key] is not None, key
+    assert res["snes_reason"].startswith("CONVERGED") and res["delta0"] > 0 and res["T_c"] > 0
+    with h5py.File(out) as f:
+        for name in ("k", "n_c", "n_v", "N_k", "delta_k"):
+            assert f[name].shape == (241,)
+        assert np.allclose(f["N_k"][()], 1 - f["n_c"][()] - f["n_v"][()])
+        assert np.allclose(f["delta_k"][()], res["delta0"])
+    bad = CliRunner().invoke(main, ["solve", "--model", "interband", "--set", "lineshape=K7"])
+    assert bad.exit_code != 0 and "lineshape" in bad.output
+
+
+def test_sweep_interband_config_and_records(tmp_path):
+    from nepsolve import sweep
+
+    cfg = {"study": "ib", "model": "interband", "quantity": "delta0", "fixed": {"g": 1.2, "zeeman": "on"},
+           "axes": {"Omega": [0.0, 0.05, 0.3]}}
+    plan = sweep.make_plan(cfg)
+    recs = [sweep.evaluate_point("interband", "delta0", pt["params"], {}) for pt in plan["points"]]
+    assert [r["status"] for r in recs] == ["ok"] * 3
+    # no drive: recombination empties the conduction band (no Fermi surface, Δ = 0); Ω = 0.3 > Δ0 depairs
+    assert recs[0]["value"] == 0.0 and recs[1]["value"] > 0.1 and recs[2]["value"] == 0.0
+    assert recs[0]["excited_density"] == 0.0
+    assert all(np.isfinite(r["mu_c"]) and r["snes_reason_name"].startswith("CONVERGED") for r in recs)
+    with pytest.raises(sweep.SweepConfigError, match="lambda_c"):
+        sweep.make_plan({**cfg, "quantity": "lambda_c"})
+    with pytest.raises(sweep.SweepConfigError, match="gamma_r"):
+        sweep.make_plan({**cfg, "axes": {"gamma_r": [-1.0]}})
