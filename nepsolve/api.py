@@ -326,10 +326,12 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
         kr = keldysh.solve_keldysh(params, guess={"delta": gap["delta0"], "nu": obs["nu"], "mu_c": obs["mu_c"],
                                                   "mu_v": obs["mu_v"]}, options=petsc_options)
         out.update(delta0_quasi=gap["delta0"], delta0=kr["delta"], nu_keldysh=kr["nu"],
+                   mu_c_keldysh=kr["mu_c"], mu_v_keldysh=kr["mu_v"],
                    keldysh_converged=kr["converged"], keldysh_snes_reason=kr["snes_reason"],
                    converged=bool(kr["converged"]))
         delta_k = np.full(ness["n_c"].size, kr["delta"])
-        amp = np.full(ness["n_c"].size, np.nan)
+        # Level B on its own grid (the NESS grid of the same parameters): ⟨v_{−k}c_k⟩ there
+        amp = np.asarray(kr["F_k"]).real if np.size(kr["F_k"]) == ness["n_c"].size else np.full(ness["n_c"].size, np.nan)
     else:
         delta_k = np.full(ness["n_c"].size, gap["delta0"])
         amp = _pair_amplitude(params, ness, gap["delta0"], field)

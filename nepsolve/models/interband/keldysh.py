@@ -33,8 +33,9 @@ a_p = μ̃ − ν/2 and a_h = ν/2 − μ̃.
   few steps) instead of being SNES unknowns: SNES keeps 2–4 unknowns.  The anomalous Born term ∝ γ_r F_k of
   the photon self-energy is not included (the spec's Σ_rad is band diagonal).
 * The kinetic dephasing key `gamma_2` is NOT used: in Level B the interband coherence decays through the
-  baths, γ_2^B(k) = [Γ_c + Γ_v + 2Γ^ph + γ_r(1 − n_v + n_c)]/2 (a pure-dephasing term would need a
-  non-Markov, self-consistent σ_z self-energy).  Compare with Level A at gamma_2 = γ_2^B.
+  baths, γ_2^B(k) = [Γ_c + Γ_v + 2Γ^ph + γ_r(1 − n_v + n_c)]/2 (a pure dephasing would be a further
+  self-consistent σ_z-vertex self-energy, not among the baths of §3.4).  Compare with Level A at
+  gamma_2 = γ_2^B.
 * `recomb` is ignored: the Born self-energy carries the factorised Pauli factor (1 − n_v).
 
 Frequency integrals are done exactly.  With ω-independent Σ^R, G^R(ω) = (ω − M)^{-1} with the constant
@@ -44,12 +45,17 @@ given in closed form by `pair_integrals` (digamma functions; no ω grid).
 
 Unknowns and residual (§6.3 Level B): x = (Δ, ν) + (μ̃_c, μ̃_v) when the probe potentials are free, with
     F = (Re[1 − U S/Δ], Im[U S/Δ], J_c/Γ^ph, J_v/Γ^ph),   S = Σ_k w_k F_k.
-Without reservoirs the total particle number is conserved and J_c + J_v = 4Δ Im S·(...) vanishes once the
-Im equation holds, so the last two equations are degenerate (a zero mode: the total number).  There the
+The pair term is the only non-conserving part of H_MF: continuity gives J_c + J_v + J_res = 4 Im(Δ* S)
+(J: particle currents from the baths into the system).  Without reservoirs this is 4Δ Im S, which vanishes
+once the Im equation holds, so the last two equations are degenerate (a zero mode: the total number).  There the
 last equation is replaced by the number constraint Σ_k w_k (n_c + n_v) = N_tot (default N_tot = Σ_k w_k,
 the filled valence band of the initial state, as in Level A); J_v = 0 then follows.  With Ω = 0 and
 γ_r = 0 nothing exchanges c and v, N_c − N_v is conserved too, and the probe potentials must be given
 (`mu_tilde=(μ̃_c, μ̃_v)`: grand-canonical probes).
+
+API: `nambu_steady_state` (observables at given Δ, ν, μ̃, n), `KeldyshGapProblem` (NonlinearProblem),
+`solve_normal`, `solve_keldysh`, `pair_susceptibility` (χ^R(ν), §4.2), `matsubara_gap` (equilibrium
+imaginary-axis reference), `pair_integrals` (the closed-form ω integrals).
 """
 from __future__ import annotations
 
@@ -61,7 +67,7 @@ from scipy.special import digamma
 from .bands import Bands, make_bands
 
 NAMBU = 4
-C, V_, CH, VH = 0, 1, 2, 3          # Nambu entries: c_k, v_k, c†_{−k}, v†_{−k}
+C, V_ = 0, 1                          # Nambu entries c_k, v_k (holes c†_{−k}, v†_{−k} at +2)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -172,8 +178,9 @@ def bath_channels(p, bands: Bands, nu: float, mu_c: float, mu_v: float, n_c=None
         else:
             raise ValueError(f"reservoir_mode = {reservoir_mode!r}: must be 'thermal' or 'ideal'")
     if p.gamma_r > 0:
-        out += _const_pair("rad_c", C, p.gamma_r * (1.0 - np.asarray(n_v)), 1.0)     # c → v emission, f = 0
-        out += _const_pair("rad_v", V_, p.gamma_r * np.asarray(n_c), -1.0)           # filled by it, f = 1
+        n_c, n_v = np.clip(n_c, 0.0, 1.0), np.clip(n_v, 0.0, 1.0)
+        out += _const_pair("rad_c", C, p.gamma_r * (1.0 - n_v), 1.0)     # c → v emission: f = 0
+        out += _const_pair("rad_v", V_, p.gamma_r * n_c, -1.0)           # v filled by it: f = 1
     return out
 
 
@@ -264,29 +271,35 @@ class NambuState:
 
 
 def _integrate(M, channels, gamma, probe_keys):
-    """Closed-form ∫dω/2π of G^K, of A and of tanh·A_αα (probe currents), batched over k."""
+    """Closed-form ∫dω/2π of G^K, of A and of tanh·A_αα (probe currents), batched over k.
+
+    With M = V diag(z) V⁻¹ and u_e = V⁻¹ e_e, a channel on entry e contributes
+    ∫ G^R Σ^K G^A = −i·rate · V [(u_e u_e†) ∘ I] V†, I from `pair_integrals`; A = G^R diag(Γ) G^A likewise.
+    Returns X = ∫G^K, ∫A, {α: ∫tanh((ω − a_α)/2T) A_αα} and the largest Frobenius condition number
+    ‖V‖‖V⁻¹‖ of the eigenvector matrices (4 for normal M; large near exceptional points)."""
     z, V = np.linalg.eig(M)
     Vi = np.linalg.inv(V)
     Vh = np.conj(np.swapaxes(V, -1, -2))
     cond = float(np.max(np.linalg.norm(V, axis=(1, 2)) * np.linalg.norm(Vi, axis=(1, 2))))
-    outer = np.einsum("kli,kmi->kilm", Vi, np.conj(Vi))          # outer[k, i] = u_i u_i†, u_i = V⁻¹ e_i
+    outer = np.einsum("kli,kmi->kilm", Vi, np.conj(Vi))          # outer[k, e] = u_e u_e†
+    integrals: dict = {("const",): pair_integrals(z)}
+
+    def I(key):
+        if key not in integrals:
+            integrals[key] = pair_integrals(z, key[1], key[2])
+        return integrals[key]
+
     weights: dict = {}
     for ch in channels:
-        w = -1j * ch.rate if ch.a is None else -1j * ch.rate
-        if ch.a is None:
-            w = w * ch.const
+        w = -1j * ch.rate if ch.a is not None else -1j * ch.rate * ch.const
         weights[ch.key()] = weights.get(ch.key(), 0) + w[:, None, None] * outer[:, ch.entry]
     X = np.zeros_like(M)
-    lorentz = pair_integrals(z)
     for key, W in weights.items():
-        I = lorentz if key[0] == "const" else pair_integrals(z, key[1], key[2])
-        X += V @ (W * I) @ Vh
+        X += V @ (W * I(key)) @ Vh
     W_gamma = np.einsum("ke,kelm->klm", gamma, outer)
-    spectral = V @ (W_gamma * lorentz) @ Vh
-    tanh_A = {}
-    for alpha, key in probe_keys.items():
-        Y = V[:, alpha, :, None] * (W_gamma * pair_integrals(z, key[1], key[2])) * np.conj(V[:, alpha, None, :])
-        tanh_A[alpha] = Y.sum(axis=(1, 2))
+    spectral = V @ (W_gamma * I(("const",))) @ Vh
+    tanh_A = {alpha: np.einsum("kl,klm,km->k", V[:, alpha, :], W_gamma * I(key), np.conj(V[:, alpha, :]))
+              for alpha, key in probe_keys.items()}
     return X, spectral, tanh_A, cond
 
 
@@ -467,10 +480,17 @@ def _guess_mu(guess: dict, p) -> dict:
     return g
 
 
+# 2–4 unknowns: Newton with a dense finite-difference Jacobian and LU (robust where the drive couples
+# μ̃_c − μ̃_v only weakly); user options are applied on top.
+DEFAULT_OPTIONS = {"snes_mf": "false", "snes_fd": "true", "ksp_type": "preonly", "pc_type": "lu",
+                   "snes_max_it": "100"}
+
+
 def _snes_solve(problem, options, tol, x0):
     from ...solvers import snes
 
-    return snes.solve(problem, options, tol=tol, x0=x0)
+    opts = {**DEFAULT_OPTIONS, **snes.parse_petsc_options(options)}
+    return snes.solve(problem, opts, tol=tol, x0=x0)
 
 
 def _state_dict(p, problem: KeldyshGapProblem, st: NambuState) -> dict:
@@ -507,38 +527,55 @@ def solve_normal(params, guess: dict | None = None, options=None, mu_tilde=None,
     return out
 
 
-def _gap_seeds(prob: KeldyshGapProblem, guess: dict, normal: dict, n_scan: int = 28) -> list[np.ndarray]:
-    """Starting points: the guess, then sign changes of Re F(Δ) on a log Δ scan at the guessed ν (largest Δ
-    first: the BCS branch before a Sarma branch)."""
-    p = prob.params
-    mu = [] if not prob.free_mu else [guess.get("mu_c_tilde", normal["mu_c_tilde"]),
-                                      guess.get("mu_v_tilde", normal["mu_v_tilde"])]
-    if "nu" in guess:
-        nu0 = guess["nu"]
-    elif np.isfinite(normal["nu"]):
-        nu0 = normal["nu"]
-    else:                                   # reservoirs only: the pair energy at the resonance
-        nu0 = float(np.median(prob.bands.eps_c + prob.bands.eps_v))
-    seeds = []
-    if "delta" in guess and guess["delta"] > 0:
-        seeds.append(np.array([guess["delta"], nu0] + mu))
+def _delta_scan(prob: KeldyshGapProblem, nu: float, mu: list, normal: dict, n_scan: int = 28) -> list:
+    """Sign changes (− → +) of Re F(Δ) on a log Δ grid at fixed ν and μ̃: [(Δ_seed, |Im F|)], largest Δ
+    first (the BCS branch before a Sarma branch)."""
     prob._n = (normal["n_c"], normal["n_v"])
     scale = max(np.ptp(prob.bands.eps_c), np.ptp(prob.bands.eps_v), 1e-3)
     grid = np.geomspace(1e-5 * scale, scale, n_scan)
     f = np.empty(prob.size)
-    vals = []
-    for d in grid:
-        prob.residual(np.array([d, nu0] + mu), f)
-        vals.append(f[0])
-    vals = np.array(vals)
-    for i in np.nonzero((vals[:-1] < 0) & (vals[1:] >= 0))[0][::-1]:
-        seeds.append(np.array([np.sqrt(grid[i] * grid[i + 1]), nu0] + mu))
-    return seeds
+    vals = np.empty((n_scan, 2))
+    for j, d in enumerate(grid):
+        prob.residual(np.array([d, nu] + mu), f)
+        vals[j] = f[:2]
+    idx = np.nonzero((vals[:-1, 0] < 0) & (vals[1:, 0] >= 0))[0][::-1]
+    return [(float(np.sqrt(grid[i] * grid[i + 1])), float(abs(vals[i, 1]) + abs(vals[i + 1, 1]))) for i in idx]
+
+
+def _gap_seeds(prob: KeldyshGapProblem, guess: dict, normal: dict, wide: bool = False) -> list[np.ndarray]:
+    """Starting points x0 for the gapped solve.  wide=False: the guess, then the Δ scan at the guessed ν
+    (default the quasi-thermal μ̃_c + μ̃_v, or for reservoirs only the median pair energy).
+    wide=True: Δ scans on a ν grid over the pair-energy range, best |Im F| first (at most 4)."""
+    mu = [] if not prob.free_mu else [guess.get("mu_c_tilde", normal["mu_c_tilde"]),
+                                      guess.get("mu_v_tilde", normal["mu_v_tilde"])]
+    P = prob.bands.eps_c + prob.bands.eps_v
+    if not wide:
+        if "nu" in guess:
+            nu0 = guess["nu"]
+        elif np.isfinite(normal["nu"]):
+            nu0 = normal["nu"]
+        else:
+            nu0 = float(np.median(P))
+        seeds = []
+        if guess.get("delta", 0) > 0:
+            seeds.append(np.array([guess["delta"], nu0] + mu))
+        return seeds + [np.array([d, nu0] + mu) for d, _ in _delta_scan(prob, nu0, mu, normal)]
+    margin = 0.25 * max(np.ptp(P), 1.0)
+    found = []
+    for nu in np.linspace(P.min() - margin, P.max() + margin, 15):
+        found += [(im, d, nu) for d, im in _delta_scan(prob, nu, mu, normal, n_scan=20)]
+    found.sort()
+    return [np.array([d, nu] + mu) for _, d, nu in found[:4]]
 
 
 def solve_keldysh(params, guess: dict | None = None, options=None, mu_tilde=None, n_total: float | None = None,
-                  reservoir_mode: str = "thermal", tol: float = 1e-11, delta_min: float = 1e-7) -> dict:
+                  reservoir_mode: str = "thermal", tol: float = 1e-11, delta_min: float = 1e-7,
+                  wide_scan: bool | None = None) -> dict:
     """Level-B steady state (§4.4): the gapped solution if one is found, else the normal state.
+
+    Seeds (a gapped root is looked for from several starts; the Δ-divided residual has no trivial root):
+    the guess, then sign changes of Re F along a log Δ scan at the guessed ν (largest Δ first), then, if
+    `wide_scan` (default: only without probes, where no quasi-thermal ν exists), Δ scans on a ν grid.
 
     guess: optional 'delta', 'nu', 'mu_c_tilde', 'mu_v_tilde' (or lab 'mu_c', 'mu_v').
     mu_tilde: fixed probe potentials (grand canonical) instead of unknowns.
@@ -546,47 +583,54 @@ def solve_keldysh(params, guess: dict | None = None, options=None, mu_tilde=None
 
     Returns delta, nu, mu_c_tilde, mu_v_tilde, mu_c, mu_v (lab), n_c, n_v, N_k, p_k, F_k (= ⟨v_{−k}c_k⟩),
     delta_k (≡ Δ), S, J_c, J_v, N_total, gapped (bool), converged, snes_reason, snes (summary of the
-    gapped solve, or of the normal solve if none was found), seeds_tried, and 'normal' (the same keys
-    for Δ = 0).  Probe potentials are NaN when there are no probes."""
+    gapped solve, or of the normal solve if none was found), gap_snes (last failed gapped attempt, if no
+    gap), seeds_tried, state (the NambuState, not serialisable) and 'normal' (the same observables for
+    Δ = 0, with nu = μ̃_c + μ̃_v).  Probe potentials are NaN when there are no probes."""
     p = params
     guess = _guess_mu(guess, p)
     normal = solve_normal(p, guess={k: v for k, v in guess.items() if k.startswith("mu")}, options=options,
                           mu_tilde=mu_tilde, n_total=n_total, reservoir_mode=reservoir_mode, tol=tol)
     prob = KeldyshGapProblem(p, gapped=True, mu_tilde=mu_tilde, n_total=n_total, reservoir_mode=reservoir_mode,
                              guess=guess, bands=normal["problem"].bands)
-    seeds = _gap_seeds(prob, guess, normal)
-    found, last = None, None
-    for x0 in seeds:
-        prob._n = (normal["n_c"], normal["n_v"])
-        res = _snes_solve(prob, options, tol, x0)
-        last = res
-        if res.converged and abs(res.x[0]) > delta_min:
-            found = res
+    found, last, tried = None, None, 0
+    if wide_scan is None:
+        wide_scan = not prob.probes and "nu" not in guess
+    for wide in (False, True):
+        if found is not None or (wide and not wide_scan):
             break
+        for x0 in _gap_seeds(prob, guess, normal, wide=wide):
+            prob._n = (normal["n_c"], normal["n_v"])
+            last = _snes_solve(prob, options, tol, x0)
+            tried += 1
+            if last.converged and abs(last.x[0]) > delta_min:
+                found = last
+                break
     normal_out = {k: v for k, v in normal.items() if k not in ("state", "problem")}
     if found is None:
         out = dict(normal_out)
-        out.update(gapped=False, seeds_tried=len(seeds), normal=normal_out,
+        out.update(gapped=False, seeds_tried=tried, normal=normal_out, state=normal["state"],
                    gap_snes=None if last is None else last.summary())
         return out
     st = prob.state(found.x)
     out = _state_dict(p, prob, st)
     s = found.summary()
     out.update(gapped=True, converged=bool(s["converged"]), snes_reason=s["snes_reason"], snes=s,
-               seeds_tried=len(seeds), normal=normal_out, state=st)
+               seeds_tried=tried, normal=normal_out, state=st)
     return out
 
 
 # ---------------------------------------------------------------------------------------------------
 # pair susceptibility
 def pair_susceptibility(params, nu, normal: dict | None = None, mu_tilde=None, reservoir_mode: str = "thermal",
-                        eps: float | None = None, **normal_kw) -> np.ndarray:
-    """Keldysh χ^R(ν) = −i∫dt e^{iνt}θ(t)⟨[B(t), B†]⟩ (per site) in the normal NESS, §4.2; complex, shape of nu.
+                        eps: float | None = None, per_k: bool = False, **normal_kw) -> np.ndarray:
+    """Keldysh χ^R(ν) = −i∫dt e^{iνt}θ(t)⟨[B(t), B†]⟩/V in the normal NESS (§4.2): complex, shape of nu
+    (per_k=True: shape nu + (K,), the k-resolved terms with χ = Σ_k w_k χ_k).
 
-    Computed as the exact linear response of the Level-B pair amplitude: in the condensate frame ν with a
-    small gap ε (normal-state self-energies and probe potentials frozen), S(ε) = χ^R(ν) ε + O(ε³), and
-    S/ε is even in ε, so the Richardson combination [4S(ε/2)/(ε/2) − S(ε)/ε]/3 has error O(ε⁴)
-    (ε defaults to 1e-3 of the smallest broadening).  This equals the G^R G^K formula of §4.2."""
+    Computed as the exact linear response of the Level-B pair amplitude (real ν): in the condensate frame ν
+    with a small gap ε (normal-state self-energies, probe potentials and radiative n's frozen),
+    F_k(ε) = χ_k(ν) ε + O(ε³); F/ε is even in ε, so [4F(ε/2)/(ε/2) − F(ε)/ε]/3 has error O(ε⁴)
+    (ε = 1e-3 × the smallest broadening by default).  Equal to the G^R G^K formula of §4.2 (tested).
+    `normal`: a `solve_normal` result (solved here if None, with mu_tilde and **normal_kw)."""
     p = params
     if normal is None:
         normal = solve_normal(p, mu_tilde=mu_tilde, reservoir_mode=reservoir_mode, **normal_kw)
@@ -594,16 +638,15 @@ def pair_susceptibility(params, nu, normal: dict | None = None, mu_tilde=None, r
     mu_c, mu_v = st0.mu_c, st0.mu_v
     n = (normal["n_c"], normal["n_v"])
     eps = eps or 1e-3 * float(np.min(st0.gamma))
-    nus = np.atleast_1d(np.asarray(nu, dtype=float))
-    out = np.empty(nus.shape, dtype=complex)
-    for j, v in enumerate(nus.ravel()):
-        s = []
-        for d in (eps, 0.5 * eps):
-            st = nambu_steady_state(p, d, v, mu_c, mu_v, n=n, bands=st0.bands, reservoir_mode=reservoir_mode,
-                                    self_consistent=False)
-            s.append(st.S / d)
-        out.ravel()[j] = (4.0 * s[1] - s[0]) / 3.0
-    return out.reshape(np.shape(nu)) if np.ndim(nu) else out[0]
+    nus = np.atleast_1d(np.asarray(nu, dtype=float)).ravel()
+    out = np.empty((nus.size, st0.bands.size), dtype=complex)
+    for j, v in enumerate(nus):
+        F = [nambu_steady_state(p, d, v, mu_c, mu_v, n=n, bands=st0.bands, reservoir_mode=reservoir_mode,
+                                self_consistent=False).F_k / d for d in (eps, 0.5 * eps)]
+        out[j] = (4.0 * F[1] - F[0]) / 3.0
+    if not per_k:
+        out = out @ st0.bands.w
+    return out.reshape(np.shape(nu) + out.shape[1:])
 
 
 # ---------------------------------------------------------------------------------------------------
