@@ -23,10 +23,12 @@ replacing redundant equations:
 The conserved numbers come from the start state (default: the filled valence band, n_v = 1, n_c = 0).
 
 Soft modes (measured): when the resonance lies inside a region where both bands are full or both empty
-(R2 with K2), the exchange between the bands is thermally blocked and μ_c − μ_v relaxes at a rate
-~ e^{−ΔE/T} (spec §3.3).  The residual along that mode is ~1e-11 Γ_ref even far from the fixed point, and
-Newton stalls there; the NESS tolerance (api.INTERBAND_TOL = 1e-10) therefore leaves μ_c − μ_v undetermined
-at the 1e-4 level in such cases (R2/K2: ω_L − (μ_c − μ_v) = 7e-5 after Newton).
+(R2 with K2; R1 with ω_L > 2), the exchange between the bands is thermally blocked and μ_c − μ_v relaxes at
+a rate ~ e^{−ΔE/T} (spec §3.3).  The residual along that mode is ~1e-11 Γ_ref even away from the fixed point
+and Newton stalls there; the NESS tolerance (api.INTERBAND_TOL = 1e-10) then leaves μ_c − μ_v undetermined
+at the 1e-4 level (R2/K2: ω_L − (μ_c − μ_v) = 7e-5 after Newton).  The cure is not a better row: a global
+balance row ln ΣwG⁺ = ln Σw(G⁻ + R) was tried and fails, because the gross rates are carried by hole
+populations 1 − n ≲ 1e-16 that occupation unknowns cannot represent (logit unknowns can, but see above).
 """
 from __future__ import annotations
 
