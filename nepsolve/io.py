@@ -23,6 +23,13 @@ import numpy as np
 from . import __version__
 
 UNITS = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
+INTERBAND_UNITS = ("energies, temperatures and rates in units of t_c = 1 (tight binding) or of the parabolic-band "
+                   "unit; momenta in 1/a (hbar = k_B = 1)")
+
+
+def units_for(model: str | None) -> tuple[str, str]:
+    """(units sentence, unit symbol of energies) of a model's files."""
+    return (INTERBAND_UNITS, "t_c") if model == "interband" else (UNITS, "Omega")
 CONVENTIONS = ("Keldysh (Kamenev): F_el = 1 - 2 f = tanh(w/2T) in equilibrium, F_b = 1 + 2 n_B; "
                "Delta(w) = phi(w)/Z(w), Z(w) = omega_tilde(w)/w; complex arrays stored as <name>_re/<name>_im")
 
@@ -247,7 +254,7 @@ def write_chunk(path, plan: dict, chunk: int, records: list[dict]) -> None:
         f.attrs["chunk"] = chunk
         f.attrs["config_hash"] = plan["config_hash"]
         f.attrs["n_points"] = len(records)
-        f.attrs["units"] = UNITS
+        f.attrs["units"] = units_for(plan["config"]["model"])[0]
         f.create_dataset("id", data=np.array([r["id"] for r in records], dtype=object), dtype=_STR)
         f.create_dataset("index", data=np.array([r["index"] for r in records], dtype="i4"))
         f.create_dataset("value", data=np.array([r["value"] for r in records], dtype="f8"))
@@ -362,6 +369,8 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                                              "quantity": cfg["quantity"], "axes": names,
                                              "config_json": json.dumps(cfg, sort_keys=True),
                                              "config_hash": plan["config_hash"]})
+        sentence, unit = units_for(cfg["model"])
+        f.attrs["units"] = sentence
         scales = []
         for n in names:
             vals = plan["axes"][n]
@@ -369,7 +378,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                 ds = f.create_dataset(n, data=np.array(vals, dtype=object), dtype=_STR)
             else:
                 ds = f.create_dataset(n, data=np.asarray(vals, dtype="f8"))
-                ds.attrs["units"] = "Omega" if n not in ("lam", "drive_n", "n_omega") else "1"
+                ds.attrs["units"] = unit if n not in ("lam", "drive_n", "n_omega", "n_k", "gap_refine") else "1"
             ds.make_scale(n)
             scales.append(ds)
 
@@ -380,7 +389,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             for k, v in attrs.items():
                 ds.attrs[k] = v
 
-        put(cfg["quantity"], value, units="Omega" if cfg["quantity"] != "lambda_c" else "1")
+        put(cfg["quantity"], value, units=unit if cfg["quantity"] != "lambda_c" else "1")
         put("status", status, flag_values=np.array([0, 1, 2], dtype="i1"), flag_meanings="ok failed missing")
         put("snes_reason", reason, description="PETSc SNES converged reason (0: eigen route, no SNES)")
         put("iterations", iters, description="SNES iterations, or rho evaluations for critical searches")

@@ -76,3 +76,69 @@ rule xi_gluemap_figure:
         from nepsolve import plot
 
         plot.plot_gluemap(input[0], f"{RESULTS}/gluemap", formats=["png", "pdf"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Interband model (PORTA_SPEC §5.1), studies config/interband_f{3,5,6,8}.yaml; energies in t_c = 1.
+# Figure F2 (NESS n_c, n_v, N_k vs k; four single solves, no sweep) hangs off the interband_f3 study:
+#   snakemake --cores 1 --configfile config/interband_f3.yaml        (F3 and F2 with the sweep)
+#   snakemake --cores 1 --configfile config/interband_f3.yaml results/interband_f3/F2_ness_profiles.png   (F2 only)
+FIGURES.update({
+    "interband_f3": ["F3_lnDelta_vs_inv_g", "F2_ness_profiles"],
+    "interband_f5": ["F5_delta_vs_gamma_r"],
+    "interband_f6": ["F6_delta_vs_Omega"],
+    "interband_f8": ["F8_phase_omegaL_Tph"],
+})
+STUDY_FIGURES = FIGURES.get(STUDY, [])
+INTERBAND_SCRIPT = os.path.join(workflow.basedir, "workflow", "scripts", "interband_figures.py")
+
+# F2 cases: file name -> (panel label, `nepsolve solve` arguments); spec §5.2 presets at their T_ph = 0.02, g = 1
+F2_CASES = {
+    "R1": ("R1", "--preset R1"),
+    "R2_K1": ("R2, K1", "--preset R2 --set lineshape=K1"),
+    "R2_K2": ("R2, K2", "--preset R2 --set lineshape=K2"),
+    "R3": ("R3", "--preset R3"),
+}
+
+
+rule interband_f2_solve:
+    # one NESS + gap solve per case (≈ 1 s each)
+    output:
+        "results/interband_f2/{case}.h5",
+    log:
+        "results/interband_f2/{case}.json",
+    wildcard_constraints:
+        case="|".join(F2_CASES),
+    params:
+        args=lambda wc: F2_CASES[wc.case][1],
+    shell:
+        "nepsolve solve --model interband {params.args} --out {output} --json > {log}"
+
+
+rule interband_f2_figure:
+    input:
+        h5=expand("results/interband_f2/{case}.h5", case=F2_CASES),
+        script=INTERBAND_SCRIPT,
+    output:   # fixed path (not {RESULTS}): F2 belongs to the interband_f3 study whatever the config
+        png="results/interband_f3/F2_ness_profiles.png",
+        pdf="results/interband_f3/F2_ness_profiles.pdf",
+    params:
+        cases=" ".join(f"--case '{label}=results/interband_f2/{case}.h5'" for case, (label, _) in F2_CASES.items()),
+    shell:
+        "python {input.script} F2 {params.cases} --out results/interband_f3/F2_ness_profiles --format png --format pdf"
+
+
+rule interband_figure:
+    # F3 ln Δ0 vs 1/g, F5 Δ0 vs γ_r, F6 Δ/Δ0 vs Ω/Δ0 (Sarma), F8 (ω_L, T_ph) phase diagram
+    input:
+        pd=f"{RESULTS}/phase_diagram.h5",
+        script=INTERBAND_SCRIPT,
+    output:
+        png=f"{RESULTS}/{{fig}}_{{name}}.png",
+        pdf=f"{RESULTS}/{{fig}}_{{name}}.pdf",
+    wildcard_constraints:
+        fig="F3|F5|F6|F8",
+        name="[A-Za-z0-9_]+",
+    shell:
+        "python {input.script} {wildcards.fig} {input.pd} --out {RESULTS}/{wildcards.fig}_{wildcards.name} "
+        "--format png --format pdf"
