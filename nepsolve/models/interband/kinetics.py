@@ -24,11 +24,13 @@ The conserved numbers come from the start state (default: the filled valence ban
 
 Soft modes (measured): when the resonance lies inside a region where both bands are full or both empty
 (R2 with K2; R1 with ω_L > 2), the exchange between the bands is thermally blocked and μ_c − μ_v relaxes at
-a rate ~ e^{−ΔE/T} (spec §3.3).  The residual along that mode is ~1e-11 Γ_ref even away from the fixed point
-and Newton stalls there; the NESS tolerance (api.INTERBAND_TOL = 1e-10) then leaves μ_c − μ_v undetermined
-at the 1e-4 level (R2/K2: ω_L − (μ_c − μ_v) = 7e-5 after Newton).  The cure is not a better row: a global
-balance row ln ΣwG⁺ = ln Σw(G⁻ + R) was tried and fails, because the gross rates are carried by hole
-populations 1 − n ≲ 1e-16 that occupation unknowns cannot represent (logit unknowns can, but see above).
+a rate ~ e^{−ΔE/T} (spec §3.3).  The residual along that mode is ~1e-11 Γ_ref even away from the fixed point:
+it is below the rounding noise of the cancelling phonon terms, and the gross rates are carried by hole
+populations 1 − n ≲ 1e-16 that occupation unknowns cannot represent.  Newton therefore cannot locate the
+splitting there; the start does: `quasi_thermal_levels` solves number conservation and the global balance
+ΣwG = ΣwR for Fermi functions with exact tails (f(x) and f(−x) separately), and Newton then only polishes
+the fast modes.  (R2/K2: the splitting is 1.34722 against ω_L = 1.35164; a start at μ_c − μ_v = ω_L was
+"converged" as well, 4e-3 off.)  `observables` reports the balance splitting next to the NESS's.
 """
 from __future__ import annotations
 
@@ -95,6 +97,14 @@ class KineticModel:
         dc = self.rabi * (-self.w_plus * nv - self.w_minus * mv)
         dv = self.rabi * (self.w_plus * mc + self.w_minus * nc)
         return G, dc, dv
+
+    def generation_gross(self, nc, nv, mc, mv):
+        """Absorption G⁺ and emission G⁻ (G = G⁺ − G⁻) with their derivatives (∂/∂n_c, ∂/∂n_v)."""
+        r = self.rabi
+        if self.params.lineshape == "K1":
+            return (r * nv, 0.0 * r, r), (r * nc, r, 0.0 * r)
+        wp, wm = self.w_plus, self.w_minus
+        return (r * wp * nv * mc, -r * wp * nv, r * wp * mc), (r * wm * nc * mv, r * wm * mv, -r * wm * nc)
 
     def recombination(self, nc, nv, mc, mv):
         """R_k and its derivatives (spec §3.2; 'linear' for the exact single-electron sector)."""
@@ -206,9 +216,10 @@ class NessProblem:
 
 # ---------------------------------------------------------------------------------------- guesses
 def quasi_thermal_guess(model: KineticModel, start) -> np.ndarray:
-    """Occupations of a starting NESS: per-band Fermi functions at T_ph (spec §3.3) with a common rotating-
-    frame μ̃ (μ_c − μ_v = ω_L) fixed by the conserved number; the two-level closed forms without phonons
-    (§3.2, T-E7) or with reservoirs."""
+    """Occupations of a starting NESS: per-band Fermi functions at T_ph with the quasi-Fermi levels of
+    `quasi_thermal_levels` (number conservation + global balance, spec §3.3) — this places the start on the
+    right point of the soft mode, which Newton cannot resolve by itself (module docstring); the two-level
+    closed forms without phonons (§3.2, T-E7) or with reservoirs."""
     p, b = model.params, model.bands
     nc0, nv0 = start
     if p.Omega == 0 and p.gamma_r > 0 and not p.reservoirs and float(model.w @ (nc0 + nv0)) <= model.w.sum():
@@ -230,15 +241,9 @@ def quasi_thermal_guess(model: KineticModel, start) -> np.ndarray:
     if not model.interband:          # each band keeps its number
         mu_c = band_chemical_potential(b.eps_c, w, float(w @ nc0), T)
         mu_v = band_chemical_potential(b.eps_v, w, float(w @ nv0), T)
-    else:
-        N = float(w @ (nc0 + nv0))
-
-        def excess(mu):
-            return w @ (fermi(b.eps_c - mu - p.omega_L / 2, T) + fermi(b.eps_v - mu + p.omega_L / 2, T)) - N
-
-        lo, hi = min(b.eps_c.min(), b.eps_v.min()) - 50 * T - p.omega_L, max(b.eps_c.max(), b.eps_v.max()) + 50 * T
-        mu = brentq(excess, lo, hi, xtol=1e-14)
-        mu_c, mu_v = mu + p.omega_L / 2, mu - p.omega_L / 2
+    else:       # Fermi functions whose levels obey number conservation and the global balance (§3.3)
+        lv = quasi_thermal_levels(model, float(w @ (nc0 + nv0)))
+        mu_c, mu_v = lv["mu_c"], lv["mu_v"]
     return np.concatenate([fermi(b.eps_c - mu_c, T), fermi(b.eps_v - mu_v, T)])
 
 
@@ -249,3 +254,42 @@ def band_chemical_potential(eps, w, number, T) -> float:
         return float("-inf") if number <= 0 else float("inf")
     lo, hi = eps.min() - 60 * T - 1.0, eps.max() + 60 * T + 1.0
     return float(brentq(lambda mu: w @ fermi(eps - mu, T) - number, lo, hi, xtol=1e-14, rtol=1e-15))
+
+
+def quasi_thermal_levels(model: KineticModel, number: float) -> dict:
+    """The phonon-dominated NESS of spec §3.3: per-band Fermi functions at T_ph whose quasi-Fermi levels obey
+    (1) the conserved number Σ_k w_k [f(ε_c − μ_c) + f(ε_v − μ_v)] = number and (2) the global balance
+    Σ_k w_k G_k = Σ_k w_k R_k.  The balance is solved as ln ΣwG⁺ = ln Σw(G⁻ + R) with the occupations and
+    their complements evaluated separately (f(x) and f(−x)), so rates carried by populations far below 1e-16
+    — the thermally blocked exchange of §3.3 — keep their relative precision.  Returns μ_c, μ_v and the
+    splitting s = μ_c − μ_v (lab frame); exact for phonons ≫ drive and recombination."""
+    b, w, T = model.bands, model.w, model.params.T_ph
+
+    def levels(s):
+        def excess(mu):
+            return w @ (fermi(b.eps_c - mu - s / 2, T) + fermi(b.eps_v - mu + s / 2, T)) - number
+
+        lo = min(b.eps_c.min(), b.eps_v.min()) - 60 * T - abs(s)
+        hi = max(b.eps_c.max(), b.eps_v.max()) + 60 * T + abs(s)
+        mu = brentq(excess, lo, hi, xtol=1e-14)
+        return mu + s / 2, mu - s / 2
+
+    def imbalance(s):
+        mu_c, mu_v = levels(s)
+        xc, xv = b.eps_c - mu_c, b.eps_v - mu_v
+        nc, mc, nv, mv = fermi(xc, T), fermi(-xc, T), fermi(xv, T), fermi(-xv, T)
+        (gp, _, _), (gm, _, _) = model.generation_gross(nc, nv, mc, mv)
+        R, _, _ = model.recombination(nc, nv, mc, mv)
+        return np.log(w @ gp + 1e-300) - np.log(w @ (gm + R) + 1e-300)
+
+    span = float(max(b.eps_c.max(), b.eps_v.max()) - min(b.eps_c.min(), b.eps_v.min()))
+    grid = np.linspace(-span, 2 * span, 601)
+    vals = np.array([imbalance(s) for s in grid])
+    idx = np.nonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)[0]
+    if idx.size == 0:
+        raise ValueError("no quasi-thermal balance: generation and recombination do not cross")
+    # the physical branch: the crossing nearest the laser (ω_L), where absorption turns into emission
+    i = idx[np.argmin(np.abs(grid[idx] - model.params.omega_L))]
+    s = brentq(imbalance, grid[i], grid[i + 1], xtol=1e-14)
+    mu_c, mu_v = levels(s)
+    return {"mu_c": float(mu_c), "mu_v": float(mu_v), "splitting": float(s)}
