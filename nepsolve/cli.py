@@ -5,7 +5,6 @@ Units everywhere: energies, temperatures and frequencies in units of the boson f
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 import click
@@ -86,18 +85,9 @@ def _emit(result: dict, as_json: bool, keys: list[str]):
 
 
 def _jsonable(x):
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
+    from .io import json_safe
+
+    return json_safe(x)
 
 
 set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",

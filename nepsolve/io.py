@@ -149,7 +149,7 @@ def write_interband_solution(path, result: dict) -> None:
     scalars = {k: v for k, v in result.items() if k not in ("arrays", "params", "attempts")}
     with atomic_h5(path) as f:
         _root_attrs(f, "interband_solution", result["params"],
-                    {"result": _json_safe(scalars), "attempts": result.get("attempts", []),
+                    {"result": json_safe(scalars), "attempts": result.get("attempts", []),
                      "units": "energies in units of t_c = 1 (tight binding) or the parabolic unit; k in 1/a"})
         k = np.asarray(arr["k"])
         if k.ndim == 2:                                    # tb2d mesh: store the mesh, index by state
@@ -173,11 +173,12 @@ def write_interband_solution(path, result: dict) -> None:
                 f.attrs[key] = result[key]
 
 
-def _json_safe(x):
+def json_safe(x):
+    """Plain JSON types of nested results (NumPy scalars → Python; NaN/inf → None)."""
     if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
+        return {k: json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
+        return [json_safe(v) for v in x]
     if isinstance(x, (np.floating, float)):
         return float(x) if np.isfinite(x) else None
     if isinstance(x, (np.integer, np.bool_)):
