@@ -315,7 +315,13 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
         out.update(delta0=float("nan"), superconducting=False, converged=False)
         out["wall_time"] = time.perf_counter() - t0
         return out
-    gap = quasi_gap(params, ness)
+    if ness["model"].has_phonons:
+        gap = quasi_gap(params, ness)
+    else:       # no thermaliser (reservoirs or two-level): no quasi-Fermi levels, §4.5 does not apply
+        gap = {"delta0": float("nan"), "roots": [], "zeeman_field": 0.0,
+               "message": "level quasi needs phonon thermalisation (phonon != 'none'); use level=keldysh"}
+        if params.level == "quasi":
+            out["message"] = gap["message"]
     out.update(delta0=gap["delta0"], delta_roots=gap["roots"], zeeman_field=gap["zeeman_field"],
                linear_criterion=gap.get("linear_criterion", float("nan")), g_c_quasi=gap.get("g_c_quasi", float("nan")))
     out.update(interband_thouless(params, ness))
@@ -323,11 +329,16 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
     if params.level == "keldysh":
         from .models.interband import keldysh
 
-        kr = keldysh.solve_keldysh(params, guess={"delta": gap["delta0"], "nu": obs["nu"], "mu_c": obs["mu_c"],
-                                                  "mu_v": obs["mu_v"]}, options=petsc_options)
+        guess = {"delta": gap["delta0"] if np.isfinite(gap["delta0"]) and gap["delta0"] > 0 else 0.1}
+        if ness["model"].has_phonons and np.isfinite(obs["nu"]):   # else Level B scans ν itself (reservoirs)
+            guess.update(nu=obs["nu"], mu_c=obs["mu_c"], mu_v=obs["mu_v"])
+        kr = keldysh.solve_keldysh(params, guess=guess, options=petsc_options)
         out.update(delta0_quasi=gap["delta0"], delta0=kr["delta"], nu_keldysh=kr["nu"],
                    mu_c_keldysh=kr["mu_c"], mu_v_keldysh=kr["mu_v"],
-                   keldysh_converged=kr["converged"], keldysh_snes_reason=kr["snes_reason"],
+                   keldysh_converged=kr["converged"], keldysh_gapped=bool(kr["gapped"]),
+                   keldysh_seeds_tried=kr.get("seeds_tried", 0),
+                   keldysh_snes_reason=kr["snes_reason"] if kr["gapped"] or not kr.get("gap_snes")
+                   else kr["gap_snes"]["snes_reason"],
                    converged=bool(kr["converged"]))
         delta_k = np.full(ness["n_c"].size, kr["delta"])
         # Level B on its own grid (the NESS grid of the same parameters): ⟨v_{−k}c_k⟩ there

@@ -347,3 +347,24 @@ def test_sweep_interband_config_and_records(tmp_path):
         sweep.make_plan({**cfg, "quantity": "lambda_c"})
     with pytest.raises(sweep.SweepConfigError, match="gamma_r"):
         sweep.make_plan({**cfg, "axes": {"gamma_r": [-1.0]}})
+
+
+def test_petsc_error_in_a_solve_is_a_failed_attempt_not_a_crash():
+    """A zero LU pivot (singular analytic Jacobian) inside SNES is recorded with the PETSc reason."""
+    from nepsolve.solvers import snes
+
+    class Singular:
+        size = 2
+
+        def residual(self, x, out):
+            out[:] = x + 1.0
+
+        def jacobian(self, x):
+            return np.zeros((2, 2))
+
+        def initial_guess(self):
+            return np.zeros(2)
+
+    res = snes.solve(Singular(), ladder=snes.DENSE_LADDER, absolute=True)
+    assert not res.converged and res.reason < 0
+    assert any("PETSc error" in e for a in res.attempts for e in a["errors"])

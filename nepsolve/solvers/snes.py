@@ -149,8 +149,12 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
             hi.setArray(bounds()[1])
             snes.setVariableBounds(lo, hi)
         X.setArray(x0 if dist is None else x0[dist[0]:dist[1]])
-        snes.solve(None, X)
-        reason = int(snes.getConvergedReason())
+        try:
+            snes.solve(None, X)
+            reason = int(snes.getConvergedReason())
+        except PETSc.Error as err:     # e.g. a zero LU pivot: a failed attempt, recorded, never a crash
+            errors.append(f"PETSc error {err.ierr}: {str(err).splitlines()[-1] if str(err) else ''}")
+            reason = int(snes.getConvergedReason()) or int(PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE)
         its = int(snes.getIterationNumber())
         x = X.getArray().copy() if dist is None else problem.problem.gather(X.getArray())
     finally:
