@@ -25,8 +25,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse
 import inspect
 import math
-import platform
-import subprocess
 import sys
 import time
 import timeit
@@ -36,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from common import environment, header  # noqa: E402  (benchmarks/common.py)
 import numpy as np
 import scipy
 from scipy.linalg import toeplitz
@@ -98,33 +97,6 @@ def electron_distribution(model: FlatBandEliashberg):
     if not res.converged:
         raise RuntimeError(f"kinetic equation did not converge: {res.message}")
     return res.x, res
-
-
-def header(title: str):
-    print()
-    print("=" * 100)
-    print(title)
-    print("=" * 100)
-
-
-def environment(args):
-    try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10).stdout.strip() or "?"
-    except Exception:  # noqa: BLE001 - informational only
-        rev = "?"
-    try:
-        import petsc4py
-        from petsc4py import PETSc
-        petsc = f"petsc4py {petsc4py.__version__} / PETSc {'.'.join(map(str, PETSc.Sys.getVersion()))}"
-    except Exception as exc:  # noqa: BLE001
-        petsc = f"unavailable ({type(exc).__name__}: {exc})"
-    print(f"nepsolve benchmark  mode={'quick' if args.quick else 'full'}  git={rev}  "
-          f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, {petsc}")
-    print(f"cpu cores={os.cpu_count()}  OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}  "
-          f"machine={platform.machine()}")
-    return "unavailable" not in petsc
 
 
 # ------------------------------------------------------------------------------- 1. residual scaling
@@ -427,7 +399,7 @@ def main(argv=None):
     repeats = 1 if quick else 3
 
     t_start = time.perf_counter()
-    have_petsc = environment(args)
+    have_petsc = environment('flat-band', args.quick)
     res = {}
     if "1" in args.parts:
         res[1] = bench_residual_scaling(ks, 12.0, min_time, 3 if quick else 5)

@@ -392,3 +392,20 @@ def test_other_bands_and_kernels(kw, concavity):
         assert N.min() < -0.99 and N.max() > 0.99
     elif p.phonon == "shell":
         assert np.max(np.abs(N)) < 0.3
+
+
+def test_unphysical_root_is_rejected_and_cold_start_reaches_the_ness():
+    """From a cold start (n_c = 1e-3, n_v = 1 − 1e-3 everywhere) plain Newton can land on a root with
+    occupations outside [0, 1] (measured: R1, n_k = 121, n in [−53, 48]); such a root is a failed attempt,
+    and the ladder goes on (bounded VI Newton, residual −∂_t n) to the physical NESS."""
+    p = P.preset("R1", n_k=121)
+    ref = api.interband_ness(p)
+    M = ref["n_c"].size
+    cold = np.concatenate([np.full(M, 1e-3), np.full(M, 1 - 1e-3)])
+    r = api.interband_ness(p, guess=cold)
+    assert all(a["reason"] != "CONVERGED_FNORM_ABS" or a is r["snes"].attempts[-1] for a in r["snes"].attempts)
+    if r["snes"].converged:
+        assert np.max(np.abs(r["x"][:M] - ref["n_c"])) < 1e-6
+        assert r["x"].min() >= -1e-8 and r["x"].max() <= 1 + 1e-8
+    else:
+        assert r["snes"].reason < 0

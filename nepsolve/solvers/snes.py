@@ -168,6 +168,15 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
     return x, reason, its, errors
 
 
+def _out_of_bounds(problem, x, slack: float = 1e-8) -> bool:
+    """True if the problem declares bounds() and x leaves them by more than `slack`."""
+    bounds = getattr(problem, "bounds", None)
+    if bounds is None:
+        return False
+    lo, hi = bounds()
+    return bool(np.any(x < lo - slack) or np.any(x > hi + slack))
+
+
 def _residual_norm(problem, x, work) -> float:
     """‖R(x)‖₂, NaN if R cannot be evaluated at x."""
     try:
@@ -238,6 +247,12 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
         name = reason_name(reason)
         norm = _residual_norm(problem, x_try, res)
         ok = reason > 0 and np.isfinite(norm) and norm <= 10 * tol * scale
+        if ok and _out_of_bounds(problem, x_try):      # a root outside the physical box is a failure
+            from petsc4py import PETSc
+
+            ok, reason = False, int(PETSc.SNES.ConvergedReason.DIVERGED_FUNCTION_DOMAIN)
+            name = "DIVERGED_FUNCTION_DOMAIN"
+            errors = errors + ["converged to a root outside problem.bounds() (unphysical)"]
         attempts.append({"method": method, "reason": name, "iterations": its, "residual_norm": norm,
                          "function_evals": counted.evaluations - before, "errors": errors[:3]})
         if ok:

@@ -179,8 +179,10 @@ class KineticModel:
 class NessProblem:
     """R(n) = 0 for the occupations n = (n_c, n_v) of the NESS (spec §6.3), with the conservation rows.
 
-    Rows: ∂_t n/Γ_ref, except the rows replaced by conservation laws.  The unknowns are bounded,
-    0 ≤ n ≤ 1 (`bounds()`: PETSc's variational-inequality Newton keeps every iterate physical).
+    Rows: −∂_t n/Γ_ref, except the rows replaced by conservation laws.  The unknowns are bounded,
+    0 ≤ n ≤ 1 (`bounds()`: PETSc's variational-inequality Newton keeps every iterate physical).  The sign
+    matters there: VI Newton accepts a variable pinned at its lower bound when R ≥ 0, which must mean
+    "the population would decrease", i.e. R = −∂_t n (with +∂_t n every state stuck at n = 0 passed).
     `jacobian(n)` is the dense analytic Jacobian (collision terms are quadratic in n)."""
 
     def __init__(self, model: KineticModel, start=None, guess=None):
@@ -200,12 +202,12 @@ class NessProblem:
         return np.zeros(self.size), np.ones(self.size)
 
     def residual(self, x, out):
-        out[:] = np.concatenate(self.model.rhs(*self.occupations(x))) / self.scale
+        out[:] = -np.concatenate(self.model.rhs(*self.occupations(x))) / self.scale
         for row, c, target in self.rows:
             out[row] = c @ x - target
 
     def jacobian(self, x) -> np.ndarray:
-        J = self.model.rhs_jacobian(*self.occupations(x)) / self.scale
+        J = -self.model.rhs_jacobian(*self.occupations(x)) / self.scale
         for row, c, _ in self.rows:
             J[row, :] = c
         return J
