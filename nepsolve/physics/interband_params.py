@@ -11,12 +11,11 @@ mirror bands with fermionic reservoirs).
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from .spec import ParameterError, Spec
+from .spec import ParameterError, Spec, ValidatedParams
 
 INTERBAND_SPECS: dict[str, Spec] = {
     # bands (§2.1)
@@ -76,7 +75,7 @@ INTERBAND_SPECS: dict[str, Spec] = {
 
 
 @dataclass(frozen=True)
-class InterbandParams:
+class InterbandParams(ValidatedParams):
     """Driven two-band semiconductor (PORTA_SPEC §2).  Defaults are the reference set R1 (§5.2),
     with g = 1.  Energies in units of t_c = 1 (tight binding) or of the parabolic unit."""
 
@@ -117,8 +116,7 @@ class InterbandParams:
     probe_mode: str = "global"
 
     def __post_init__(self):
-        for key, spec in self.specs().items():
-            object.__setattr__(self, key, spec.check(key, getattr(self, key)))
+        self.check_keys()
         self.check_consistency()
 
     # ------------------------------------------------------------------ derived
@@ -173,15 +171,9 @@ class InterbandParams:
                     f"resonance must be <= 2·γ_2 = {2 * self.dephasing:.3g}; use n_k >= {need}")
 
     # ------------------------------------------------------------------ protocol shared with the other models
-    def replace(self, **changes) -> "InterbandParams":
-        return dataclasses.replace(self, **changes)
-
     @classmethod
     def specs(cls) -> dict[str, Spec]:
         return INTERBAND_SPECS
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.specs()}
 
     @classmethod
     def preset(cls, name: str, **changes) -> "InterbandParams":

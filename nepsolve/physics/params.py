@@ -5,14 +5,13 @@ Every check names the offending key and the allowed range, so bad input fails be
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
 
 from .interband_params import InterbandParams
-from .spec import ParameterError, Spec  # noqa: F401  (re-exported)
+from .spec import ParameterError, Spec, ValidatedParams  # noqa: F401  (re-exported)
 
 
 # Key → allowed values.  The doc strings feed `nepsolve --help` and `nepsolve keys`.
@@ -33,7 +32,7 @@ SPECS: dict[str, Spec] = {
 
 
 @dataclass(frozen=True)
-class EliashbergParams:
+class EliashbergParams(ValidatedParams):
     """Flat-band, local Einstein-boson NESS model (spec §1).  Energies in units of Ω = 1."""
 
     lam: float = 1.0
@@ -50,8 +49,7 @@ class EliashbergParams:
     Omega: float = field(default=1.0, repr=False)
 
     def __post_init__(self):
-        for key, spec in self.specs().items():
-            object.__setattr__(self, key, spec.check(key, getattr(self, key)))
+        self.check_keys()
         self.check_grid()
 
     @property
@@ -84,15 +82,9 @@ class EliashbergParams:
                 f"parameter 'omega_max' = {self.omega_max:g} too small for the drive: must be >= "
                 f"2·(drive_omega + 6·drive_sigma) = {2 * (self.drive_omega + 6 * self.drive_sigma):g}")
 
-    def replace(self, **changes) -> "EliashbergParams":
-        return dataclasses.replace(self, **changes)
-
     @classmethod
     def specs(cls) -> dict[str, Spec]:
         return SPECS
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.specs()}
 
 
 # Extra keys of the ξ-resolved (frequency–momentum) model, ELIASHBERG_SPEC §2.2, §7.

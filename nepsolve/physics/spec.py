@@ -2,6 +2,7 @@
 error every check raises (`ParameterError`, whose message names the key and what is allowed)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,3 +60,18 @@ class Spec:
         if bad:
             raise ParameterError(f"parameter '{key}' = {value!r} is out of range: must be {self.describe()}")
         return value
+
+
+class ValidatedParams:
+    """Mixin of the frozen parameter dataclasses: every key checked by its Spec (`specs()`, a classmethod
+    of the model), `replace` and `as_dict` over exactly those keys."""
+
+    def check_keys(self):
+        for key, spec in self.specs().items():
+            object.__setattr__(self, key, spec.check(key, getattr(self, key)))
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.specs()}
