@@ -311,6 +311,11 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
     obs = ness["observables"]
     out = {"quantity": "delta0", **obs, **res.summary(), "attempts": res.attempts, "message": res.message,
            "params": params.as_dict(), "level": params.level}
+    if not obs["thermo_bound_ok"]:          # spec §7.2: K1 may violate the bound, the code must say so
+        out["warning"] = (f"mu_c - mu_v = {obs['mu_c'] - obs['mu_v']:.4g} exceeds omega_L + 5 T_ph = "
+                          f"{params.omega_L + 5 * params.T_ph:.4g}: the generation line shape "
+                          f"'{params.lineshape}' violates rotating-frame detailed balance"
+                          + (" (expected for K1)" if params.lineshape == "K1" else ""))
     if not res.converged:
         out.update(delta0=float("nan"), superconducting=False, converged=False)
         out["wall_time"] = time.perf_counter() - t0

@@ -245,7 +245,7 @@ def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, se
             result["out"] = out
         _emit(result, as_json, ["delta0", "delta_roots", "T_c", "mu_c", "mu_v", "nu", "excited_density", "s_N",
                                 "g_c_attractive", "g_c_repulsive", "superconducting", "snes_reason",
-                                "residual_norm", "wall_time", "out"])
+                                "residual_norm", "warning", "message", "wall_time", "out"])
         return
     if quantity == "Tc":
         raise click.UsageError("--quantity Tc with an Eliashberg model: use `nepsolve critical --quantity Tc`")

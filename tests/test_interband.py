@@ -225,6 +225,8 @@ def test_k1_self_matches_k2_locks_to_laser():
     assert np.max(np.abs(other["n_c"] - ref["n_c"])) < 1e-8
     o = api.interband_ness(P.preset("R2", lineshape="K1"))["observables"]
     assert o["mu_c"] - o["mu_v"] > 1.9 and o["k_c"] == pytest.approx(np.pi / 2, abs=0.05)
+    assert "K1" in api.solve_interband(P.preset("R2", lineshape="K1"))["warning"]      # §7.2: must warn
+    assert "warning" not in api.solve_interband(P.preset("R1"))
 
 
 # ------------------------------------------------------------------------------------------ claims (§7.3)
