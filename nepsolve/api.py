@@ -233,6 +233,18 @@ def interband_ness(params, petsc_options=None, start=None, guess=None) -> dict:
     problem = NessProblem(model, start=start, guess=guess)
     res = snes.solve(problem, petsc_options, tol=INTERBAND_TOL, ladder=snes.DENSE_LADDER + snes.BOUNDED_LADDER,
                      absolute=True)
+    if not res.converged:       # fallback: pseudo-transient continuation (TSPSEUDO), then Newton polish
+        from .solvers.pseudo_transient import pseudo_transient
+
+        x_pt, steps, norm, msg = pseudo_transient(problem, problem.initial_guess(), 100 * INTERBAND_TOL)
+        polished = snes.solve(problem, petsc_options, tol=INTERBAND_TOL, ladder=snes.DENSE_LADDER, absolute=True,
+                              x0=x_pt)
+        attempts = res.attempts + [{"method": "pseudo-transient", "reason": msg, "iterations": steps,
+                                    "residual_norm": norm, "function_evals": 0, "errors": []}] + polished.attempts
+        res = polished if polished.converged else res
+        res.attempts = attempts
+        if polished.converged:
+            res.method = "pseudo-transient + " + polished.method
     nc, nv = (np.clip(a, 0.0, 1.0) for a in problem.occupations(res.x))
     obs = ness_observables(model, nc, nv, problem.start)
     return {"model": model, "n_c": nc, "n_v": nv, "snes": res, "observables": obs, "x": res.x}

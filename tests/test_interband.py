@@ -303,6 +303,8 @@ def test_bad_input_names_the_key():
         P(lineshape="K3")
     with pytest.raises(ParameterError, match="concavity"):
         P(band="gac", concavity="same")
+    with pytest.raises(ParameterError, match="recomb"):
+        P(recomb="linear")                          # with phonons n_v would exceed 1
 
 
 # ------------------------------------------------------------------------------------------ CLI and sweeps
@@ -409,3 +411,15 @@ def test_unphysical_root_is_rejected_and_cold_start_reaches_the_ness():
         assert r["x"].min() >= -1e-8 and r["x"].max() <= 1 + 1e-8
     else:
         assert r["snes"].reason < 0
+
+
+def test_pseudo_transient_fallback_reaches_the_physical_ness():
+    """A point where every Newton rung fails (roots outside [0, 1], found in a random stress test of 150
+    points): pseudo-transient continuation (TSPSEUDO) then Newton reach the NESS; invariants hold."""
+    p = P(concavity="opposite", lineshape="K2", omega_L=2.9705, T_ph=0.002943, gamma_r=2.351e-4, Omega=0.05738,
+          gamma_2=0.1536, n_k=241)
+    r = api.interband_ness(p)
+    methods = [a["method"] for a in r["snes"].attempts]
+    _check_invariants(p, r)
+    if "pseudo-transient" in methods:        # the Newton ladder alone failed here when this was written
+        assert r["snes"].method.startswith("pseudo-transient")

@@ -148,6 +148,10 @@ class InterbandParams(ValidatedParams):
         if self.Omega > 0 and self.dephasing <= 0:
             raise ParameterError("parameter 'gamma_2' = 0 with no reservoirs: the drive needs a dephasing "
                                  "rate (gamma_2 > 0, or Gamma_c + Gamma_v > 0)")
+        if self.recomb == "linear" and self.phonon != "none" and self.gamma_r > 0:
+            raise ParameterError("parameter 'recomb' = 'linear' needs phonon = 'none': γ_r n_c without the (1 − n_v) "
+                                 "factor is exact only in a k-sector holding one electron (n_c + n_v = 1, spec §3.2); "
+                                 "with intraband scattering it pushes n_v above 1 (measured); use 'factorised'")
         if self.band == "tb2d" and self.n_k > 64:
             raise ParameterError(f"parameter 'n_k' = {self.n_k} too large for 'tb2d': must be <= 64 "
                                  "(n_k² states, dense O(n_k⁴) collision kernel)")

@@ -215,6 +215,14 @@ class NessProblem:
     def initial_guess(self):
         return self.guess if self.guess is not None else quasi_thermal_guess(self.model, self.start)
 
+    # the rate equation itself, for time stepping (pseudo-transient continuation, benchmarks)
+    def rate(self, x) -> np.ndarray:
+        """∂_t n at x (conservation is automatic in time)."""
+        return np.concatenate(self.model.rhs(*self.occupations(x)))
+
+    def rate_jacobian(self, x) -> np.ndarray:
+        return self.model.rhs_jacobian(*self.occupations(x))
+
 
 # ---------------------------------------------------------------------------------------- guesses
 def quasi_thermal_guess(model: KineticModel, start) -> np.ndarray:
