@@ -70,6 +70,15 @@ class KineticModel:
                 self.S[band] = phonons.acoustic_kernel(b, eps, lam, p.c_s, p.eta, p.T_ph)
         self.f_res = {"c": fermi(b.eps_c - p.mu_R, p.T_R), "v": fermi(b.eps_v - p.mu_R, p.T_R)}
         self.f_res_empty = {"c": fermi(-(b.eps_c - p.mu_R), p.T_R), "v": fermi(-(b.eps_v - p.mu_R), p.T_R)}
+        self._balance = {}
+
+    def balance_levels(self, number: float) -> dict:
+        """`quasi_thermal_levels` at this conserved number, computed once per model (the NESS start and
+        the observables both need it; ~0.1 s at n_k = 241)."""
+        key = float(number)
+        if key not in self._balance:
+            self._balance[key] = quasi_thermal_levels(self, key)
+        return self._balance[key]
 
     @property
     def has_phonons(self) -> bool:
@@ -252,7 +261,7 @@ def quasi_thermal_guess(model: KineticModel, start) -> np.ndarray:
         mu_c = band_chemical_potential(b.eps_c, w, float(w @ nc0), T)
         mu_v = band_chemical_potential(b.eps_v, w, float(w @ nv0), T)
     else:       # Fermi functions whose levels obey number conservation and the global balance (§3.3)
-        lv = quasi_thermal_levels(model, float(w @ (nc0 + nv0)))
+        lv = model.balance_levels(float(w @ (nc0 + nv0)))
         mu_c, mu_v = lv["mu_c"], lv["mu_v"]
     return np.concatenate([fermi(b.eps_c - mu_c, T), fermi(b.eps_v - mu_v, T)])
 

@@ -56,10 +56,8 @@ def ness_observables(model: KineticModel, nc, nv, start=None) -> dict:
         k_c, k_v = fermi_point(b.k, nc), fermi_point(b.k, nv)
         out.update(k_c=k_c, k_v=k_v, mismatch=k_v - k_c)
     if p.conserving and model.has_phonons and p.Omega > 0:
-        from .kinetics import quasi_thermal_levels
-
         try:
-            out["splitting_balance"] = quasi_thermal_levels(model, float(w.sum()) if start is None else
+            out["splitting_balance"] = model.balance_levels(float(w.sum()) if start is None else
                                                             float(w @ (start[0] + start[1])))["splitting"]
         except ValueError:
             out["splitting_balance"] = float("nan")
