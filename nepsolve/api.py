@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from scipy.optimize import brentq
 
 from .models.eliashberg import FlatBandEliashberg
 from .models.eliashberg_xi import NormalState, XiEliashberg
@@ -258,6 +259,13 @@ def _zeeman_field(params, obs) -> float:
     return 0.0
 
 
+def _pair_frame(bands, obs, field: float):
+    """ξ⁺_k = (ξ_c + ξ_v)/2 and the pseudo-Zeeman magnitude b_k = √((ξ⁻_k)² + field²) of §4.5, with
+    ξ_α = ε_α − μ_α at the NESS quasi-Fermi levels."""
+    xi_c, xi_v = bands.eps_c - obs["mu_c"], bands.eps_v - obs["mu_v"]
+    return 0.5 * (xi_c + xi_v), np.sqrt((0.5 * (xi_c - xi_v)) ** 2 + field**2)
+
+
 def quasi_gap(params, ness: dict) -> dict:
     """Pair-frame BCS gap on the NESS (PORTA_SPEC §4.5) with the NESS quasi-Fermi levels and T_ph, on a
     k quadrature `gap_refine` times finer than the NESS grid; all roots (BCS branch first, then Sarma)."""
@@ -267,10 +275,8 @@ def quasi_gap(params, ness: dict) -> dict:
     if not (np.isfinite(obs["mu_c"]) and np.isfinite(obs["mu_v"])):
         return {"delta0": 0.0, "roots": [], "zeeman_field": 0.0, "message": "a band is empty or full: no Fermi level"}
     fine = model.bands.refined(params.gap_refine)
-    xi_c, xi_v = fine.eps_c - obs["mu_c"], fine.eps_v - obs["mu_v"]
-    xp, xm = 0.5 * (xi_c + xi_v), 0.5 * (xi_c - xi_v)
     field = _zeeman_field(params, obs)
-    b = np.sqrt(xm**2 + field**2)
+    xp, b = _pair_frame(fine, obs, field)
     scale = float(np.max(np.abs(xp))) + 1.0
     roots = pairing.gap_roots(fine.w, xp, b, params.T_ph, params.g, delta_max=scale)
     kernel = 1.0 - float(pairing.gap_function(1e-12 * scale, fine.w, xp, b, params.T_ph, 1.0)[0])
@@ -298,13 +304,11 @@ def interband_thouless(params, ness: dict) -> dict:
 
 def _pair_amplitude(params, ness, delta, field):
     """F_k = Δ[1 − f(E_k + b_k) − f(E_k − b_k)]/(2E_k) on the NESS grid (Σ_k w_k F_k = Δ/g at a root)."""
-    obs, b = ness["observables"], ness["model"].bands
+    obs, bands = ness["observables"], ness["model"].bands
     if delta == 0 or not (np.isfinite(obs["mu_c"]) and np.isfinite(obs["mu_v"])):
-        return np.zeros(b.size)
-    xi_c, xi_v = b.eps_c - obs["mu_c"], b.eps_v - obs["mu_v"]
-    xp, xm = 0.5 * (xi_c + xi_v), 0.5 * (xi_c - xi_v)
+        return np.zeros(bands.size)
+    xp, bb = _pair_frame(bands, obs, field)
     E = np.sqrt(xp**2 + delta**2)
-    bb = np.sqrt(xm**2 + field**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(E > 0, delta * 0.5 * (np.tanh((E + bb) / (2 * params.T_ph)) +
                                               np.tanh((E - bb) / (2 * params.T_ph))) / (2 * E), 0.0)
@@ -409,7 +413,7 @@ def interband_critical_temperature(params, petsc_options=None, rtol: float = 1e-
                 out["message"] = f"still paired at T_ph = {Ts[-1]:.3g}"
             else:
                 if lin_lo < 0 <= lin:
-                    out["T_c_linear"] = brentq_safe(lambda T: probe(T)[1], lo, hi, rtol)
+                    out["T_c_linear"] = float(brentq(lambda T: probe(T)[1], lo, hi, rtol=rtol, xtol=1e-12))
                 while hi - lo > rtol * hi:
                     mid = np.sqrt(lo * hi)
                     if probe(mid)[0]:
@@ -421,9 +425,3 @@ def interband_critical_temperature(params, petsc_options=None, rtol: float = 1e-
         out["message"] = str(err)
     out.update(ness_solves=count["n"], wall_time=time.perf_counter() - t0)
     return out
-
-
-def brentq_safe(f, a, b, rtol):
-    from scipy.optimize import brentq
-
-    return float(brentq(f, a, b, rtol=rtol, xtol=1e-12))

@@ -51,7 +51,7 @@ def solve_avoiding(problem, roots, options=None, tol: float = 1e-10, fallback: b
     passthrough = {k: v for k, v in snes.parse_petsc_options(options).items() if "monitor" in k or "view" in k}
     first = snes.solve(deflated, {**snes.LADDER[0][1], **DEFLATED_BUDGET, **passthrough}, tol=tol,
                        fallback=False, x0=x0, warmup=warmup)
-    norm = snes._residual_norm(problem, first.x, np.empty(problem.size))
+    norm = snes.residual_norm(problem, first.x, np.empty(problem.size))
     for a in first.attempts:
         a["method"] = "deflated-" + a["method"]
     scale = max(float(np.linalg.norm(problem.initial_guess() if x0 is None else x0)), 1.0)

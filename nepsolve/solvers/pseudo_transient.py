@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from .snes import dense_jacobian_callback, prefixed_options, residual_norm
+
 _counter = itertools.count()
 
 
@@ -33,60 +35,45 @@ def pseudo_transient(problem, x0: np.ndarray, tol: float, max_steps: int = 2000,
     def rhs(ts, t, Xv, Fv):
         Fv.getArray()[:] = problem.rate(Xv.getArray(readonly=True))
 
-    def jacobian(ts, t, Xv, J, P):
-        P.getDenseArray()[:] = problem.rate_jacobian(Xv.getArray(readonly=True))
-        P.assemble()
-        if J != P:
-            J.assemble()
-
-    def norm(x):
-        with np.errstate(all="ignore"):
-            problem.residual(x, work)
-        return float(np.linalg.norm(work))
-
     prefix = f"ptc{next(_counter)}_"
-    db = PETSc.Options()
     opts = {"ts_type": "pseudo", "ts_pseudo_increment": "1.5", "snes_type": "newtonls", "ksp_type": "preonly",
             "pc_type": "lu", "ts_max_snes_failures": "-1", "ts_max_step_rejections": "100"}
     steps, message = 0, "max steps"
     try:
-        ts.setRHSFunction(rhs, F)
-        ts.setRHSJacobian(jacobian, Jm, Jm)
-        ts.setProblemType(PETSc.TS.ProblemType.NONLINEAR)
-        ts.setOptionsPrefix(prefix)
-        for k, v in opts.items():
-            db.setValue(prefix + k, v)
-        ts.setFromOptions()
-        ts.setTime(0.0)
-        ts.setTimeStep(1e-2)
-        ts.setMaxSteps(10**9)
-        ts.setErrorIfStepFails(False)
-        X.setArray(x0)
-        ts.setSolution(X)
-        ts.setUp()
-        t0 = time.perf_counter()
-        r = norm(x0)
-        while steps < max_steps:
-            if r <= tol:
-                message = "converged"
-                break
-            if time.perf_counter() - t0 > max_seconds:
-                message = "wall-time cap"
-                break
-            try:
-                ts.step()
-            except PETSc.Error as err:
-                message = f"PETSc error {err.ierr}"
-                break
-            steps += 1
-            r = norm(ts.getSolution().getArray(readonly=True))
-            if not np.isfinite(r) or int(ts.getConvergedReason()) < 0:
-                message = f"diverged ({int(ts.getConvergedReason())})"
-                break
-        x = ts.getSolution().getArray().copy()
+        with prefixed_options(prefix, opts):
+            ts.setRHSFunction(rhs, F)
+            ts.setRHSJacobian(dense_jacobian_callback(problem.rate_jacobian), Jm, Jm)
+            ts.setProblemType(PETSc.TS.ProblemType.NONLINEAR)
+            ts.setOptionsPrefix(prefix)
+            ts.setFromOptions()
+            ts.setTime(0.0)
+            ts.setTimeStep(1e-2)
+            ts.setMaxSteps(10**9)
+            ts.setErrorIfStepFails(False)
+            X.setArray(x0)
+            ts.setSolution(X)
+            ts.setUp()
+            t0 = time.perf_counter()
+            r = residual_norm(problem, x0, work)
+            while steps < max_steps:
+                if r <= tol:
+                    message = "converged"
+                    break
+                if time.perf_counter() - t0 > max_seconds:
+                    message = "wall-time cap"
+                    break
+                try:
+                    ts.step()
+                except PETSc.Error as err:
+                    message = f"PETSc error {err.ierr}"
+                    break
+                steps += 1
+                r = residual_norm(problem, ts.getSolution().getArray(readonly=True), work)
+                if not np.isfinite(r) or int(ts.getConvergedReason()) < 0:
+                    message = f"diverged ({int(ts.getConvergedReason())})"
+                    break
+            x = ts.getSolution().getArray().copy()
     finally:
-        for k in opts:
-            db.delValue(prefix + k)
         ts.destroy()
         X.destroy()
         F.destroy()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import shlex
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,11 +96,39 @@ def reason_name(code: int) -> str:
     return names.get(int(code), f"REASON_{int(code)}")
 
 
+@contextmanager
+def prefixed_options(prefix: str, options: dict):
+    """Insert `options` under `prefix` into the PETSc options database for the duration of a solve and
+    remove them afterwards (the database stays bounded over thousands of solves)."""
+    from petsc4py import PETSc
+
+    db = PETSc.Options()
+    for k, v in options.items():
+        db.setValue(prefix + k, v)
+    try:
+        yield
+    finally:
+        for k in options:
+            db.delValue(prefix + k)
+
+
+def dense_jacobian_callback(fn):
+    """A PETSc Jacobian callback (SNES: (snes, X, J, P); TS: (ts, t, X, J, P)) that fills the dense
+    matrix P with fn(x)."""
+    def callback(*args):
+        Xv, J, P = args[-3:]
+        with np.errstate(all="ignore"):
+            P.getDenseArray()[:] = fn(Xv.getArray(readonly=True))
+        P.assemble()
+        if J != P:
+            J.assemble()
+    return callback
+
+
 def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> tuple:
     from petsc4py import PETSc
 
     prefix = f"nep{next(_counter)}_"
-    db = PETSc.Options()
     dist = getattr(problem.problem, "local_range", None)     # a solvers.distributed.Distributed problem
     snes = PETSc.SNES().create(comm=comm)
     if dist is None:
@@ -112,13 +141,6 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
     if jac is not None and dist is None:          # a dense analytic Jacobian (small problems, LU)
         Jm = PETSc.Mat().createDense([problem.size, problem.size], comm=comm)
         Jm.setUp()
-
-        def jacobian(snes, Xv, J, P):
-            with np.errstate(all="ignore"):
-                P.getDenseArray()[:] = jac(Xv.getArray(readonly=True))
-            P.assemble()
-            if J != P:
-                J.assemble()
 
     def evaluate(snes, Xv, Fo):
         x = Xv.getArray(readonly=True)
@@ -135,31 +157,28 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
             f[:] = np.nan
 
     try:
-        snes.setOptionsPrefix(prefix)
-        for k, v in options.items():
-            db.setValue(prefix + k, v)
-        snes.setFunction(evaluate, Fv)
-        if jac is not None and dist is None:
-            snes.setJacobian(jacobian, Jm)
-        snes.setFromOptions()
-        bounds = getattr(problem.problem, "bounds", None)
-        if bounds is not None and dist is None and snes.getType().startswith("vi"):
-            lo, hi = (X.duplicate() for _ in range(2))
-            lo.setArray(bounds()[0])
-            hi.setArray(bounds()[1])
-            snes.setVariableBounds(lo, hi)
-        X.setArray(x0 if dist is None else x0[dist[0]:dist[1]])
-        try:
-            snes.solve(None, X)
-            reason = int(snes.getConvergedReason())
-        except PETSc.Error as err:     # e.g. a zero LU pivot: a failed attempt, recorded, never a crash
-            errors.append(f"PETSc error {err.ierr}: {str(err).splitlines()[-1] if str(err) else ''}")
-            reason = int(snes.getConvergedReason()) or int(PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE)
-        its = int(snes.getIterationNumber())
-        x = X.getArray().copy() if dist is None else problem.problem.gather(X.getArray())
+        with prefixed_options(prefix, options):
+            snes.setOptionsPrefix(prefix)
+            snes.setFunction(evaluate, Fv)
+            if jac is not None and dist is None:
+                snes.setJacobian(dense_jacobian_callback(jac), Jm)
+            snes.setFromOptions()
+            bounds = getattr(problem.problem, "bounds", None)
+            if bounds is not None and dist is None and snes.getType().startswith("vi"):
+                lo, hi = (X.duplicate() for _ in range(2))
+                lo.setArray(bounds()[0])
+                hi.setArray(bounds()[1])
+                snes.setVariableBounds(lo, hi)
+            X.setArray(x0 if dist is None else x0[dist[0]:dist[1]])
+            try:
+                snes.solve(None, X)
+                reason = int(snes.getConvergedReason())
+            except PETSc.Error as err:     # e.g. a zero LU pivot: a failed attempt, recorded, never a crash
+                errors.append(f"PETSc error {err.ierr}: {str(err).splitlines()[-1] if str(err) else ''}")
+                reason = int(snes.getConvergedReason()) or int(PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE)
+            its = int(snes.getIterationNumber())
+            x = X.getArray().copy() if dist is None else problem.problem.gather(X.getArray())
     finally:
-        for k in options:
-            db.delValue(prefix + k)
         snes.destroy()
         X.destroy()
         Fv.destroy()
@@ -177,7 +196,7 @@ def _out_of_bounds(problem, x, slack: float = 1e-8) -> bool:
     return bool(np.any(x < lo - slack) or np.any(x > hi + slack))
 
 
-def _residual_norm(problem, x, work) -> float:
+def residual_norm(problem, x, work) -> float:
     """‖R(x)‖₂, NaN if R cannot be evaluated at x."""
     try:
         with np.errstate(all="ignore"):
@@ -188,9 +207,8 @@ def _residual_norm(problem, x, work) -> float:
 
 
 # Problems with a dense analytic Jacobian (problem.jacobian(x) → ndarray): Newton with LU, then a
-# trust-region Newton, then matrix-free Newton–Krylov preconditioned by nothing (last resort).
-# With problem.bounds() (e.g. occupations in [0, 1]) the variational-inequality Newton keeps the iterates
-# inside them.
+# trust-region Newton.  With problem.bounds() (e.g. occupations in [0, 1]) BOUNDED_LADDER adds the
+# variational-inequality Newton, which keeps the iterates inside them.
 DENSE_LADDER = (
     ("newton-lu", {"snes_type": "newtonls", "snes_linesearch_type": "bt", "ksp_type": "preonly", "pc_type": "lu",
                    "snes_max_it": "100"}),
@@ -231,7 +249,7 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
         opts = {**WARMUP, "snes_max_it": str(warmup), "snes_atol": f"{tol * scale:.6e}", "snes_rtol": "1e-50",
                 "snes_stol": "0"}
         x_w, reason, its, errors = _run_snes(counted, x0, opts, comm)
-        norm = _residual_norm(problem, x_w, res)
+        norm = residual_norm(problem, x_w, res)
         attempts.append({"method": "anderson-warmup", "reason": reason_name(reason), "iterations": its,
                          "residual_norm": norm, "function_evals": counted.evaluations, "errors": errors[:3]})
         if reason > 0 and norm <= 10 * tol * scale:
@@ -245,7 +263,7 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
         before = counted.evaluations
         x_try, reason, its, errors = _run_snes(counted, x0, opts, comm)
         name = reason_name(reason)
-        norm = _residual_norm(problem, x_try, res)
+        norm = residual_norm(problem, x_try, res)
         ok = reason > 0 and np.isfinite(norm) and norm <= 10 * tol * scale
         if ok and _out_of_bounds(problem, x_try):      # a root outside the physical box is a failure
             from petsc4py import PETSc

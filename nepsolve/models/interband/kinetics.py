@@ -98,17 +98,13 @@ class KineticModel:
     # Every rate takes n and m = 1 − n separately, so that both stay accurate when n → 0 or n → 1
     # (the logit residual divides by n(1 − n)).
     def generation(self, nc, nv, mc, mv):
-        """G_k (K1 or K2) and its derivatives ∂G/∂n_c, ∂G/∂n_v."""
-        if self.params.lineshape == "K1":
-            G = self.rabi * (nv - nc)
-            return G, -self.rabi, self.rabi
-        G = self.rabi * (self.w_plus * nv * mc - self.w_minus * nc * mv)
-        dc = self.rabi * (-self.w_plus * nv - self.w_minus * mv)
-        dv = self.rabi * (self.w_plus * mc + self.w_minus * nc)
-        return G, dc, dv
+        """G_k = G⁺_k − G⁻_k (K1 or K2) and its derivatives ∂G/∂n_c, ∂G/∂n_v."""
+        (gp, gp_c, gp_v), (gm, gm_c, gm_v) = self.generation_gross(nc, nv, mc, mv)
+        return gp - gm, gp_c - gm_c, gp_v - gm_v
 
     def generation_gross(self, nc, nv, mc, mv):
-        """Absorption G⁺ and emission G⁻ (G = G⁺ − G⁻) with their derivatives (∂/∂n_c, ∂/∂n_v)."""
+        """Absorption G⁺ and emission G⁻ with their derivatives (∂/∂n_c, ∂/∂n_v):
+        K1: G⁺ = Ω²L n_v, G⁻ = Ω²L n_c;  K2: G⁺ = Ω²L w_+ n_v(1 − n_c), G⁻ = Ω²L w_− n_c(1 − n_v)."""
         r = self.rabi
         if self.params.lineshape == "K1":
             return (r * nv, 0.0 * r, r), (r * nc, r, 0.0 * r)
