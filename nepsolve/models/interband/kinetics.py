@@ -69,7 +69,6 @@ class KineticModel:
             else:
                 self.S[band] = phonons.acoustic_kernel(b, eps, lam, p.c_s, p.eta, p.T_ph)
         self.f_res = {"c": fermi(b.eps_c - p.mu_R, p.T_R), "v": fermi(b.eps_v - p.mu_R, p.T_R)}
-        self.f_res_empty = {"c": fermi(-(b.eps_c - p.mu_R), p.T_R), "v": fermi(-(b.eps_v - p.mu_R), p.T_R)}
         self._balance = {}
 
     def balance_levels(self, number: float) -> dict:
@@ -95,8 +94,8 @@ class KineticModel:
         return max(ph, float(np.max(self.rabi, initial=0.0)), p.gamma_r, p.Gamma_c, p.Gamma_v, 1e-12)
 
     # ---------------------------------------------------------------- the rates
-    # Every rate takes n and m = 1 − n separately, so that both stay accurate when n → 0 or n → 1
-    # (the logit residual divides by n(1 − n)).
+    # The local rates take n and m = 1 − n separately: `quasi_thermal_levels` passes exact Fermi tails
+    # f(x), f(−x), so rates carried by holes far below 1e-16 keep their relative precision.
     def generation(self, nc, nv, mc, mv):
         """G_k = G⁺_k − G⁻_k (K1 or K2) and its derivatives ∂G/∂n_c, ∂G/∂n_v."""
         (gp, gp_c, gp_v), (gm, gm_c, gm_v) = self.generation_gross(nc, nv, mc, mv)
@@ -118,11 +117,10 @@ class KineticModel:
             return g * nc, np.full_like(nc, g), np.zeros_like(nc)
         return g * nc * mv, g * mv, -g * nc
 
-    def rhs(self, nc, nv, mc=None, mv=None):
+    def rhs(self, nc, nv):
         """(∂_t n_c, ∂_t n_v) of spec §3.2."""
         p = self.params
-        mc = 1.0 - nc if mc is None else mc
-        mv = 1.0 - nv if mv is None else mv
+        mc, mv = 1.0 - nc, 1.0 - nv
         G, _, _ = self.generation(nc, nv, mc, mv)
         R, _, _ = self.recombination(nc, nv, mc, mv)
         dc, dv = G - R, R - G
@@ -130,17 +128,15 @@ class KineticModel:
             dc = dc + phonons.collision(self.S["c"], self.w, nc, mc)
         if self.S["v"] is not None:
             dv = dv + phonons.collision(self.S["v"], self.w, nv, mv)
-        if p.reservoirs:     # Γ(f − n) = Γ[f(1 − n) − (1 − f) n], accurate for n → 0 and n → 1
-            fc, fv = self.f_res["c"], self.f_res["v"]
-            dc = dc + p.Gamma_c * (fc * mc - self.f_res_empty["c"] * nc)
-            dv = dv + p.Gamma_v * (fv * mv - self.f_res_empty["v"] * nv)
+        if p.reservoirs:
+            dc = dc + p.Gamma_c * (self.f_res["c"] - nc)
+            dv = dv + p.Gamma_v * (self.f_res["v"] - nv)
         return dc, dv
 
-    def rhs_jacobian(self, nc, nv, mc=None, mv=None) -> np.ndarray:
+    def rhs_jacobian(self, nc, nv) -> np.ndarray:
         """∂(∂_t n_c, ∂_t n_v)/∂(n_c, n_v), dense 2M × 2M."""
         p = self.params
-        mc = 1.0 - nc if mc is None else mc
-        mv = 1.0 - nv if mv is None else mv
+        mc, mv = 1.0 - nc, 1.0 - nv
         M = nc.size
         J = np.zeros((2 * M, 2 * M))
         _, Gc, Gv = self.generation(nc, nv, mc, mv)
