@@ -21,9 +21,10 @@ MIGDAL_LIMIT = 3.0
 PHI_THRESHOLD = 1e-4   # [Ω] max|φ| above which a converged solution counts as superconducting   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
 
 
-def build_model(params: EliashbergParams):
-    """The model class that belongs to a parameter set (flat band or ξ-resolved)."""
-    return XiEliashberg(params) if isinstance(params, EliashbergXiParams) else FlatBandEliashberg(params)
+def build_model(params: EliashbergParams, xi_rows=None):
+    """The model class that belongs to a parameter set (flat band or ξ-resolved); `xi_rows`: the rows
+    of the ξ-local kernel (default ξ = 0)."""
+    return XiEliashberg(params, xi_rows) if isinstance(params, EliashbergXiParams) else FlatBandEliashberg(params)
 
 
 class _NormalState:
@@ -65,61 +66,94 @@ def gap_operator(model, normal, sector: str = "even"):
     return model.gap_operator(normal, sector)
 
 
-def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None):
+def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None, xi_rows=None):
     """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1); also returns the
     normal state (F_el on the extended grid for the flat band, a NormalState for the ξ model)."""
-    eig, state, _ = _eigen(params, sector, normal, v0)
+    eig, state, _ = _eigen(params, sector, normal, v0, xi_rows)
     return eig, state
 
 
-def _eigen(params, sector, normal, v0):
+def _eigen(params, sector, normal, v0, xi_rows=None):
     """(eigen result, normal state, operator) — the operator is kept for diagnostics."""
-    model = build_model(params)
+    model = build_model(params, xi_rows)
     normal = normal or _NormalState()
     state = normal(model)
     op = gap_operator(model, state, sector)
     if isinstance(model, XiEliashberg) and normal.comm is not None and normal.comm.size > 1:
         from .solvers.distributed import DistributedOperator
         op = DistributedOperator(op, normal.comm)        # matvec rows shared by the group
+    v0 = v0 if v0 is not None and v0.size == op.size else None
     return eigen.leading_real_eigenvalue(op, v0=v0), state, op
 
 
+class _RhoTracker:
+    """ρ(x) evaluations of a critical search: warm starts (normal state, ARPACK vector), counts, and
+    the operator of the last evaluation for the diagnostics of the answer."""
+
+    def __init__(self, make_params, sector, petsc_options, comm=None, measure: str = "real"):
+        self.make_params, self.sector, self.measure = make_params, sector, measure
+        self.normal = _NormalState(petsc_options, comm)
+        self.v0, self.matvecs, self.last = None, 0, None
+
+    def __call__(self, x, xi_rows=None):
+        """ρ at parameter x: the largest real eigenvalue (measure 'real'), or the real part of the
+        eigenvalue of largest real part ('leading': rows of the ξ-local kernel off ξ = 0 have complex
+        leading eigenvalues out of equilibrium, and rows are compared by it)."""
+        res, ns, op = _eigen(self.make_params(x), self.sector, self.normal, self.v0, xi_rows)
+        if res.vector is not None:
+            self.v0 = res.vector
+        self.matvecs += res.matvecs
+        self.last = (op, res, ns)
+        return res.rho if self.measure == "real" else res.leading.real
+
+    def info(self) -> dict:
+        info = {"matvecs": self.matvecs}
+        if self.normal.last is not None:        # the last normal-state / kinetic-equation solve
+            info["kinetic_snes_reason"] = self.normal.last.reason_name
+            info["kinetic_snes_reason_code"] = self.normal.last.reason
+            info["kinetic_residual_norm"] = self.normal.last.residual_norm
+        return info
+
+
 def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, comm=None):
-    normal = _NormalState(petsc_options, comm)
-    state = {"v0": None, "matvecs": 0, "complex": False, "last": None}
-
-    def rho(x):
-        res, ns, op = _eigen(make_params(x), sector, normal, state["v0"])
-        state["v0"] = res.vector
-        state["matvecs"] += res.matvecs
-        state["complex"] |= res.complex_dominant
-        state["last"] = (op, res, ns)
-        return res.rho
-
-    cr = critical.find_crossing(rho, x0, increasing, lo, hi, rtol=rtol)
+    track = _RhoTracker(make_params, sector, petsc_options, comm)
+    cr = critical.find_crossing(track, x0, increasing, lo, hi, rtol=rtol)
     info = {"converged": cr.converged, "message": cr.message, "rho_evaluations": len(cr.evaluations),
-            "matvecs": state["matvecs"], "complex_pair_dominant": state["complex"]}
-    if normal.last is not None:        # the last kinetic-equation solve (fel_mode = kinetic)
-        info["kinetic_snes_reason"] = normal.last.reason_name
-        info["kinetic_snes_reason_code"] = normal.last.reason
-        info["kinetic_residual_norm"] = normal.last.residual_norm
-    if cr.converged and state["last"] is not None and isinstance(state["last"][2], NormalState):
-        info.update(xi_diagnostics(*state["last"]))
+            **track.info()}
+    if cr.converged and track.last is not None:
+        info.update(eigen_diagnostics(*track.last))
     return cr.value, info
 
 
-def xi_diagnostics(op, eig, normal: NormalState) -> dict:
-    """At the last ρ evaluation of a λ_c search (ξ model): the size of the non-thermal glue in the
-    critical eigenvector, ‖δφ^K_12‖∞/‖φ^R_12‖∞ (0 with glue off), the electron inverse lifetime
-    Γ_el(0) = −Im Σ^R_11(ξ≈0, ω=0) (bath + bosons); `op` is that evaluation's gap operator."""
-    rows, n_w = normal.sigma.shape
-    out = {"Gamma_el0": float(-normal.sigma[rows // 2, (n_w - 1) // 2].imag)}
-    if eig.vector is not None and getattr(op, "operator", op).glue:
-        f = op.expand(eig.vector)
-        d12, _ = op.delta_phi_K(f)
+def eigen_diagnostics(op, eig, normal) -> dict:
+    """Checks and observables of the critical eigenvector (the last ρ evaluation of a search).
+
+    All models: `rho_leading_re/_im`, the computed eigenvalue of largest real part, and `status`:
+    'ok', or 'complex_leading' when that eigenvalue is complex (a finite-frequency instability, spec
+    §6.1 — the real crossing is then not the whole story).  ξ model, in addition: the electron inverse
+    lifetime Γ_el(0) = −Im Σ^R_11(ξ*, ω = 0) (bath + bosons) at the row ξ* of the eigenvector's
+    largest |φ^R_12| (`xi_star`), the size of the non-thermal glue ‖δφ^K_12‖∞/‖φ^R_12‖∞ (0 with glue
+    off) and the physical-subspace check of `XiGapOperator.subspace_check` (`subspace_residual`,
+    `eigen_residual`)."""
+    lead = eig.leading
+    complex_lead = abs(lead.imag) > 1e-8 * max(1.0, abs(lead))
+    out = {"rho_leading_re": lead.real, "rho_leading_im": lead.imag,
+           "status": "complex_leading" if complex_lead else "ok"}
+    vec, rho = (eig.leading_vector, lead) if complex_lead else (eig.vector, eig.rho)
+    if not isinstance(normal, NormalState) or vec is None:
+        return out
+    base = getattr(op, "operator", op)
+    f = base.expand(vec.real)
+    amp = np.max(np.abs(f[0]), axis=1)
+    row = int(np.argmax(amp)) if base.n_rows > 1 else 0
+    n_w = normal.sigma.shape[1]
+    out.update(xi_star=float(base.model.rows_xi[row]), Gamma_el0=float(-normal.sigma[row, (n_w - 1) // 2].imag))
+    if base.glue:
+        d12, _ = base.delta_phi_K(f)
         out["glue_ratio"] = float(np.max(np.abs(d12)) / max(np.max(np.abs(f[0])), 1e-300))
     else:
         out["glue_ratio"] = 0.0
+    out.update(base.subspace_check(vec, rho))
     return out
 
 
@@ -127,33 +161,87 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
                       rtol: float = 1e-8, comm=None) -> dict:
     """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value.
 
+    ξ-local kernel: every row ξ is its own problem; λ_c is the smallest over the rows, found by
+    `critical.most_unstable_member` (ξ ≥ 0 scanned: ρ(−ξ) = ρ(ξ) by particle–hole symmetry), and
+    reported with its row `xi_star` and the scan `xi_profile` (ρ(ξ, λ_c) ≤ 1 on every scanned row).
+
     `comm` (a petsc4py communicator of several ranks, ξ model only): the normal-state SNES solves run
     on a PETSc Vec distributed over it (rows owned, cells of the ξ' quadrature split), and the gap
     operator's matvecs are split the same way; ARPACK itself runs on every rank on identical vectors."""
     t0 = time.perf_counter()
-    lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
-                            petsc_options, sector, rtol, comm)
+    if isinstance(params, EliashbergXiParams) and params.kernel == "xi_local":
+        lam_c, info = _xi_local_crossing(params, petsc_options, rtol)
+    else:
+        lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
+                                petsc_options, sector, rtol, comm)
+    if not info["converged"]:
+        info["status"] = "no_crossing"
     out = {"quantity": "lambda_c", "lambda_c": lam_c, **info, "wall_time": time.perf_counter() - t0,
            "params": params.as_dict()}
     if info["converged"] and lam_c > MIGDAL_LIMIT:
         out["warning"] = f"lambda_c = {lam_c:.3g} > {MIGDAL_LIMIT}: outside Migdal-Eliashberg validity"
+    if out.get("status") == "complex_leading":
+        out["warning"] = (f"the leading eigenvalue at lambda_c is complex, rho = {out['rho_leading_re']:.6g} "
+                          f"{out['rho_leading_im']:+.3g}i: a finite-frequency (oscillating) instability; "
+                          f"lambda_c is the crossing of the largest real eigenvalue")
     return out
 
 
+def xi_scan_rows(params: EliashbergXiParams) -> np.ndarray:
+    """ξ ≥ 0 rows scanned by the ξ-local search: 0, then spacings growing from γ/2 by 1.35 up to
+    min(W, omega_max/2) (rows near the grid edge would lose their on-shell frequencies)."""
+    top = min(params.W, 0.5 * params.omega_max)
+    xs, step = [0.0], 0.5 * params.gamma
+    while xs[-1] + step < top:
+        xs.append(xs[-1] + step)
+        step *= 1.35
+    return np.array(xs + [top])
+
+
+def _xi_local_crossing(params, petsc_options, rtol):
+    """λ_c of the ξ-local kernel: the most unstable row (critical.most_unstable_member)."""
+    track = _RhoTracker(lambda lam: params.replace(lam=lam), "even", petsc_options, measure="leading")
+
+    def crossing_at(xi, start):
+        return critical.find_crossing(lambda lam: track(lam, [xi]), params.lam if start is None else start,
+                                      True, 1e-3, 50.0, rtol=rtol)
+
+    fam = critical.most_unstable_member(crossing_at, lambda xi, lam: track(lam, [xi]), xi_scan_rows(params))
+    info = {"converged": fam.converged, "message": fam.message, "rho_evaluations": fam.evaluations,
+            "xi_profile": [[x, r] for x, r in fam.profile],
+            "xi_profile_max_rho": max((r for _, r in fam.profile), default=float("nan")), **track.info()}
+    if fam.converged:
+        track(fam.value, [fam.label])        # the answer's own eigenvector, for its diagnostics
+        info.update(eigen_diagnostics(*track.last))
+        info["xi_star"] = fam.label
+    return fam.value, info
+
+
 def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8, comm=None) -> dict:
-    """λ_c of the full NESS model and with one ingredient removed (issue: full / glue off /
-    heating off): glue off = δφ^K := 0; heating off = fel_mode 'bath' (F_el frozen to the bath)."""
+    """λ_c of the full NESS model and with ingredients removed (spec §9 T8): glue off = δφ^K := 0;
+    heating off = fel_mode 'bath' (F_el frozen to the bath); both off.  Also the fraction of the
+    heating shift that the glue offsets, (λ_c(glue off) − λ_c(full))/(λ_c(glue off) − λ_c(both off))."""
     full = critical_coupling(params, petsc_options, rtol=rtol, comm=comm)
-    off = critical_coupling(params.replace(glue="off"), petsc_options, rtol=rtol, comm=comm)
-    full["lambda_c_glue_off"] = off["lambda_c"]
-    full["glue_off_converged"] = off["converged"]
-    if params.fel_mode == "kinetic":
-        heat = critical_coupling(params.replace(fel_mode="bath"), petsc_options, rtol=rtol, comm=comm)
-        full["lambda_c_heating_off"] = heat["lambda_c"]
-        full["heating_off_converged"] = heat["converged"]
-    else:
-        full["lambda_c_heating_off"] = full["lambda_c"]     # already frozen
-    full["wall_time"] += off["wall_time"]
+    runs = {"glue_off": params.replace(glue="off"), "heating_off": params.replace(fel_mode="bath"),
+            "both_off": params.replace(glue="off", fel_mode="bath")}
+    for name, p in runs.items():
+        if p == params:
+            r = full
+        elif name == "both_off" and params.fel_mode == "bath":
+            r = {"lambda_c": full["lambda_c_glue_off"], "converged": full["glue_off_converged"],
+                 "status": full["glue_off_status"], "wall_time": 0.0}
+        else:
+            r = critical_coupling(p, petsc_options, rtol=rtol, comm=comm)
+        full[f"lambda_c_{name}"] = r["lambda_c"]
+        full[f"{name}_converged"] = r["converged"]
+        full[f"{name}_status"] = r.get("status", "ok")
+        if r is not full:
+            full["wall_time"] += r["wall_time"]
+            if "xi_star" in r:
+                full[f"xi_star_{name}"] = r["xi_star"]
+    heat = full["lambda_c_glue_off"] - full["lambda_c_both_off"]
+    glue = full["lambda_c_glue_off"] - full["lambda_c"]
+    full["glue_offset_fraction"] = glue / heat if heat != 0 and np.isfinite(heat) else float("nan")
     return full
 
 

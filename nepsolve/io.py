@@ -217,7 +217,7 @@ def read_solution(path) -> dict:
 
 
 # ------------------------------------------------------------------------------------ sweeps
-STATUS_CODES = {"ok": 0, "failed": 1, "missing": 2}
+STATUS_CODES = {"ok": 0, "failed": 1, "missing": 2, "complex": 3}
 _STR = h5py.string_dtype()
 CHUNK_FIELDS = ("value", "status", "snes_reason", "snes_reason_name", "iterations", "residual_norm",
                 "wall_time", "message")
@@ -239,8 +239,16 @@ OBSERVABLES = {
     "delta_mu_L": ("t_c", "omega_L - (mu_c - mu_v): 0 when the quasi-Fermi splitting locks to the laser"),
     "glue_ratio": ("1", "non-thermal glue in the critical eigenvector, max|dphi^K_12| / max|phi^R_12| "
                         "(0 with glue off; NaN if not computed)"),
-    "Gamma_el0": ("Omega", "electron inverse lifetime -Im Sigma^R_11(xi ~ 0, w = 0) at the last rho "
-                           "evaluation of the lambda_c search (bath + bosons)"),
+    "Gamma_el0": ("Omega", "electron inverse lifetime -Im Sigma^R_11(xi_star, w = 0) at lambda_c (bath + bosons)"),
+    "xi_star": ("Omega", "xi of the most unstable row (xi-local kernel) or of the largest |phi^R_12| of the "
+                         "critical eigenvector"),
+    "subspace_residual": ("1", "max|K21 + K12*|/max|K| of the four-field image of the critical eigenvector "
+                               "(physical subspace Sigma^K_21 = -(Sigma^K_12)*; round-off when it holds)"),
+    "eigen_residual": ("1", "max|L v - rho v|/max|L v| of the critical eigenvector under the four-field map"),
+    "rho_leading_re": ("1", "real part of the eigenvalue of largest real part at lambda_c"),
+    "rho_leading_im": ("1", "imaginary part of that eigenvalue (nonzero: status 3, finite-frequency instability)"),
+    "xi_profile_max_rho": ("1", "xi-local kernel: max over the scanned rows of rho(xi, lambda_c) (<= 1: the "
+                                "reported row is the most unstable)"),
 }
 
 
@@ -391,7 +399,8 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                 ds.attrs[k] = v
 
         put(cfg["quantity"], value, units=unit if cfg["quantity"] != "lambda_c" else "1")
-        put("status", status, flag_values=np.array([0, 1, 2], dtype="i1"), flag_meanings="ok failed missing")
+        put("status", status, flag_values=np.array([0, 1, 2, 3], dtype="i1"),
+            flag_meanings="ok failed missing complex_leading_eigenvalue")
         put("snes_reason", reason, description="PETSc SNES converged reason (0: eigen route, no SNES)")
         put("iterations", iters, description="SNES iterations, or rho evaluations for critical searches")
         put("residual_norm", resid)

@@ -238,7 +238,7 @@ def _critical_fields(r: dict) -> dict:
            "snes_reason_name": r.get("kinetic_snes_reason", "EIGEN"),
            "residual_norm": r.get("kinetic_residual_norm", float("nan"))}
     for key in io.OBSERVABLES:
-        if r.get(key) is not None:
+        if isinstance(r.get(key), (int, float, np.floating, np.integer)) and not isinstance(r.get(key), bool):
             out[key] = float(r[key])
     return out
 
@@ -269,6 +269,9 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=
                        message=r["message"] or r["snes_reason"])
         if model != "interband":
             rec["status"] = "ok" if r["converged"] and np.isfinite(rec["value"]) else "failed"
+            if rec["status"] == "ok" and r.get("status") == "complex_leading":
+                rec["status"] = "complex"          # the real crossing is kept; the message says why
+                rec["message"] = r["warning"]
         if rec["status"] == "failed":
             rec["value"] = float("nan")
     except Exception as exc:  # a point never kills a sweep

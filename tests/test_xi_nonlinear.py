@@ -129,7 +129,8 @@ def test_nonlinear_threshold_is_linear_lambda_c():
 def test_nambu_symmetry_holds_unimposed_in_a_ness():
     """Spec §2.3 on a converged NESS (Lorentzian kernel: ξ-dependent Σ; self-consistent F_el; T_b ≠ T_el;
     glue on), started from a seed that violates φ^R_21(ω) = φ^R_12(−ω)* and Σ22 = −Σ11(−ω)*."""
-    p = EliashbergXiParams(**NESS, W=6.0, kernel="lorentzian", w=1.5, n_xi=8, lam=1.4)
+    p = EliashbergXiParams(**NESS, W=6.0, kernel="lorentzian", w=1.5, n_xi=8, xi_grid="uniform",
+                           kernel_norm="peak", lam=1.4)
     model = XiEliashberg(p)
     prob = XiGapProblem(model, api._NormalState()(model))
     sR, K = prob.unpack(prob.initial_guess())
@@ -165,16 +166,33 @@ def test_equilibrium_keldysh_block_is_thermal_nonlinearly():
     assert dF < 1e-9 and dphi < 1e-8
 
 
+KERNELS = {"lorentzian": dict(kernel="lorentzian", w=1.5, n_xi=8, xi_grid="uniform", kernel_norm="peak"),
+           "xi_local": dict(kernel="xi_local")}
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
 @pytest.mark.parametrize("mode", [dict(fel_mode="bath", glue="on"), dict(fel_mode="kinetic", glue="on"),
                                   dict(fel_mode="kinetic", glue="off"), dict(fel_mode="bath", glue="off")])
-def test_normal_state_is_a_root_and_linearization_is_the_gap_operator(mode):
+def test_normal_state_is_a_root_and_linearization_is_the_gap_operator(mode, kernel):
     """The normal state solves the nonlinear set, and the derivative of the nonlinear map there in
     the anomalous directions (finite differences) is `XiGapOperator` — an independently written
-    linear map — for every fel_mode × glue, in a NESS with the Lorentzian kernel."""
-    p = EliashbergXiParams(**{**NESS, **mode}, W=6.0, kernel="lorentzian", w=1.5, n_xi=8, lam=1.0)
+    linear map — for every fel_mode × glue, in a NESS with the Lorentzian kernel (uniform cells) and
+    with the ξ-local kernel (rows at ξ = 0 and 0.3).  The nonlinear Keldysh unknowns K1, K2 are the
+    anti-Hermitian Σ^K, so this also checks that the physical subspace φ^K_21 = −(φ^K_12)* is the one
+    the nonlinear set lives in."""
+    p = EliashbergXiParams(**{**NESS, **mode}, W=6.0, **KERNELS[kernel], lam=1.0)
+    if kernel == "xi_local":
+        model = XiEliashberg(p, xi_rows=[0.0, 0.3])
+        normal = api._NormalState()(model)
+        prob = XiGapProblem(model, normal)
+        return _check_linearization(model, normal, prob, mode)
     model = XiEliashberg(p)
     normal = api._NormalState()(model)
     prob = XiGapProblem(model, normal)
+    _check_linearization(model, normal, prob, mode)
+
+
+def _check_linearization(model, normal, prob, mode):
     x0 = prob.trivial_root()
     r = np.empty(prob.size)
     prob.residual(x0, r)
@@ -188,7 +206,8 @@ def test_normal_state_is_a_root_and_linearization_is_the_gap_operator(mode):
     def rand():
         return (rng.normal(size=shape) + 1j * rng.normal(size=shape)) * env
     r12, r21, k12 = rand(), rand(), rand()
-    lin = op.apply([r12, r21, k12, -np.conj(k12)] if op.glue else [r12, r21])
+    lin = (op.four_field_map(r12, r21, k12, -np.conj(k12)) if op.glue
+           else op.four_field_map(r12, r21, *op.thermal_keldysh(r12, r21), keldysh=False))
     sR, K = prob.unpack(x0)
     h = 1e-6
 

@@ -1,31 +1,34 @@
-"""ξ-resolved (frequency–momentum) Keldysh–Eliashberg NESS model (ELIASHBERG_SPEC §2.2, §5, §7).
+"""ξ-resolved (frequency–momentum) Keldysh–Eliashberg NESS model (ELIASHBERG_SPEC §2.2, §5, §5.6, §7).
 
 Units: energies and temperatures in units of the boson frequency Ω = 1.  Conventions as in
 `nepsolve.models.eliashberg` (Kamenev Keldysh, F_el = 1 − 2f, F_b = 1 + 2n_B, Nambu (c↑, c†↓)).
 
 Electron states are labelled by ξ ∈ [−W, W] with DOS ν(ξ) = N0 ρ(ξ); the coupling is
-V(ξ, ξ') = g² K(ξ − ξ') with K = 1 ('local', Holstein) or K = w²/((ξ−ξ')² + w²) ('lorentzian',
-forward scattering; K(0) = 1, so λ keeps its local meaning for states at ξ' ≈ ξ).  With
+V(ξ, ξ') = g² K(ξ − ξ') with K = 1 ('local', Holstein), a Lorentzian of width w ('lorentzian',
+forward scattering; `kernel_norm` 'integral': ∫K dξ' = 1 [Ω], or 'peak': K(0) = 1) or δ(ξ − ξ')
+('xi_local', the w → 0 limit of the integral-normalised Lorentzian, spec §5.6).  With
 g²N0 D^K = −2πi n, g²N0 (D^R − D^A) = −2πi a and g²N0 D^R = Λ^R, spec eq. (2.2) reads
 
     Σ̂^R(ξ,ω) = −iγ + ∫dξ' ρ K ∫dν τ3[½ Ĝ^R(ξ',ω−ν) n(ν) + (i/4π) Ĝ^K(ξ',ω−ν) Λ^R(ν)]τ3,
     Σ̂^K(ξ,ω) = −2iγF_bath + ∫dξ' ρ K ∫dν τ3 ½[Ĝ^K n + (Ĝ^R − Ĝ^A) a](ξ',ω−ν;ν) τ3.
 
-Discretization (spec §7).  ξ is cut into cells (uniform in the inner window |ξ| ≤ min(W, L),
-geometrically growing beyond).  Self-energies are constant within a cell; the resolvent products
-are integrated over each cell *analytically* (partial fractions and complex logarithms), so the
-cells need not resolve the electron lifetime Γ ≪ Δξ.  For the local kernel with a flat DOS the
-self-energies do not depend on ξ and the whole band is one cell: every ξ integral is then exact.
-Self-energies live on "rows": one row for the local kernel, one per cell for the Lorentzian one.
-The ω convolutions are batched FFTs over all rows at once.
+Discretization (`nepsolve.models.xi_grid`).  Self-energies live on "rows" ξ_i and are constant in
+each ξ cell; the ξ' integrals of resolvent products are done analytically per cell, so cells need
+not resolve the electron lifetime.  Local kernel: one row (with a flat DOS one exact cell).
+Lorentzian: one row per cell; 'graded' cells (default; the kernel integrated exactly together with
+the resolvents, so the cell width need not resolve w either) or 'uniform' cells (kernel averaged per
+cell; needs cells ≤ w).  ξ-local: rows are points, no ξ' integral.  The ω convolutions are batched
+FFTs over all rows at once.
 
 Normal state: unknowns Σ^R_11(row, ω) and, for a self-consistent electron distribution
 (fel_mode = 'kinetic'), K0 with Σ^K_11 = −2iK0, F_11 = K0/(−Im Σ^R_11).  Hole components follow
 from the Nambu relations Σ^R_22(ξ,ω) = −Σ^R_11(ξ,−ω)*, F_22(ξ,ω) = −F_11(ξ,−ω) (spec §2.3).
 
-Linear order in the anomalous self-energies (spec §5.1, §6.1, §7): four independent complex
-unknowns φ^R_12, φ^R_21, φ^K_12 (= Σ^K_12), φ^K_21 on every (row, ω); advanced parts are
-φ^A_12 = (φ^R_21)*, φ^A_21 = (φ^R_12)*.  The non-thermal glue is
+Linear order in the anomalous self-energies (spec §5.1, §5.6, §6.1, §7): unknowns φ^R_12, φ^R_21 and
+φ^K_12 (= Σ^K_12) on every (row, ω), with φ^K_21 := −(φ^K_12)* — the physical subspace: Σ̂^K is
+anti-Hermitian.  (The four-field map leaves that subspace invariant, but its complement, a Hermitian
+anomalous Keldysh part that no state has, carries eigenvalues above the physical one; spec §5.6.)
+Advanced parts are φ^A_12 = (φ^R_21)*, φ^A_21 = (φ^R_12)*.  The non-thermal glue is
     δφ^K_12 = φ^K_12 − [F_22 φ^R_12 − F_11 φ^A_12]
 (spec §5.1; for F_11 = F_22 = F_el it is φ^K − F_el(φ^R − φ^A)).  'glue = off' imposes δφ^K := 0,
 i.e. the anomalous Keldysh part takes its quasi-thermal form Σ^K = Σ^R F̂ − F̂ Σ^A.
@@ -38,102 +41,36 @@ import numpy as np
 
 from ..physics.params import EliashbergXiParams
 from .eliashberg import EinsteinBathModel
-
-PI = np.pi
-OUTER_RATIO = 1.3          # growth ratio of the ξ cells outside the inner window
-
-
-# ------------------------------------------------------------------------------------ ξ cells
-@dataclass(frozen=True)
-class XiCells:
-    """Cells [lo_j, hi_j] covering [−W, W], with the cell-averaged DOS shape ρ_j."""
-
-    lo: np.ndarray
-    hi: np.ndarray
-    rho: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return self.lo.size
-
-    @property
-    def centers(self) -> np.ndarray:
-        return 0.5 * (self.lo + self.hi)
-
-    @property
-    def widths(self) -> np.ndarray:
-        return self.hi - self.lo
+from .xi_grid import (PI, LorentzianQuadrature, PointQuadrature, SeparableQuadrature, XiCells,  # noqa: F401
+                      cell_pair, cell_resolvent, dos_shape, graded_cells, xi_cells)
 
 
-def _semicircle_average(lo, hi, W):
-    """(1/(hi−lo))∫_lo^hi √(1 − ξ²/W²) dξ."""
-    def prim(x):
-        x = np.clip(x / W, -1.0, 1.0)
-        return 0.5 * W * (x * np.sqrt(1.0 - x * x) + np.arcsin(x))
-    return (prim(hi) - prim(lo)) / (hi - lo)
+def kernel_matrix(cells: XiCells, kernel: str, w: float, norm: str = "integral"):
+    """K_ij = cell-j average of K(ξ_i − ξ') and the row of each cell (separable discretizations).
 
-
-def xi_cells(W: float, inner: float, n_inner: int, dos: str = "flat", single: bool = False,
-             ratio: float = OUTER_RATIO) -> XiCells:
-    """Cell edges: n_inner uniform cells on [−inner, inner], then cells growing by `ratio` to ±W.
-    `single=True` gives one cell [−W, W] (exact for a ξ-independent self-energy and flat DOS)."""
-    if single:
-        edges = np.array([-W, W])
-    else:
-        inner = min(inner, W)
-        h = 2.0 * inner / n_inner
-        pos = [inner]
-        step = h
-        while pos[-1] < W:
-            step *= ratio
-            nxt = pos[-1] + step
-            if W - nxt < 0.5 * step:     # no sliver of a cell at the band edge
-                nxt = W
-            pos.append(min(nxt, W))
-        outer = np.array(pos[1:])
-        edges = np.concatenate([-outer[::-1], np.linspace(-inner, inner, n_inner + 1), outer])
-    lo, hi = edges[:-1], edges[1:]
-    rho = np.ones(lo.size) if dos == "flat" else _semicircle_average(lo, hi, W)
-    return XiCells(lo, hi, rho)
-
-
-def kernel_matrix(cells: XiCells, kernel: str, w: float):
-    """K_ij = cell-j average of K(ξ_i − ξ') and the row of each cell.
-
-    'local': one row, K = 1.  'lorentzian': one row per cell,
-    K_ij = (w/h_j)[atan((ξ_i − lo_j)/w) − atan((ξ_i − hi_j)/w)]."""
+    'local': one row, K = 1.  'lorentzian' (uniform cells): one row per cell,
+    K_ij = (w/h_j)[atan((ξ_i − lo_j)/w) − atan((ξ_i − hi_j)/w)] for K(0) = 1 ('peak'), divided by πw
+    for ∫K = 1 ('integral')."""
     if kernel == "local":
         return np.ones((1, cells.n)), np.zeros(cells.n, dtype=int)
     xi = cells.centers[:, None]
     K = w * (np.arctan((xi - cells.lo[None, :]) / w) - np.arctan((xi - cells.hi[None, :]) / w))
-    return K / cells.widths[None, :], np.arange(cells.n)
+    K = K / cells.widths[None, :]
+    return (K / (PI * w) if norm == "integral" else K), np.arange(cells.n)
 
 
-# --------------------------------------------------------------------- analytic cell integrals
-def cell_resolvent(a, lo, hi):
-    """∫_lo^hi dξ/(a − ξ) = log(a − lo) − log(a − hi), Im a ≠ 0 (principal logs are continuous
-    along real ξ because Im(a − ξ) has a fixed sign)."""
-    return np.log(a - lo) - np.log(a - hi)
-
-
-def cell_pair(a, c, lo, hi):
-    """∫_lo^hi dξ / ((a − ξ)(c + ξ)) for Im a ≠ 0, Im c ≠ 0 (a resolvent of particles at ξ = a and
-    of holes at ξ = −c; spec §5.4 J integrals).  Partial fractions:
-        1/((a−ξ)(c+ξ)) = [1/(a−ξ) + 1/(c+ξ)]/(a+c)  ⇒  [log(c+ξ) − log(a−ξ)]/(a+c);
-    for |a + c| ≪ |ξ − a| the series (1/ε)log(1 + ε/u) = 1/u − ε/2u² + ε²/3u³, u = ξ − a, ε = a + c.
-    (a + c → 0 needs both poles, ξ = a and ξ = −c, on the same side of the real axis; only then is
-    the series used — with the poles on opposite sides the logs carry the ±2πi/ε residue term.)"""
-    a, c = np.broadcast_arrays(np.asarray(a, complex), np.asarray(c, complex))
-    eps = a + c
-    u_lo, u_hi = lo - a, hi - a
-    umin = np.minimum(np.abs(u_lo), np.abs(u_hi))
-    small = (np.abs(eps) < 1e-4 * umin) & (a.imag * c.imag < 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = (np.log(c + hi) - np.log(a - hi) - np.log(c + lo) + np.log(a - lo)) / eps
-
-    def series(u):
-        return 1.0 / u - eps / (2 * u * u) + eps * eps / (3 * u ** 3)
-    return np.where(small, series(u_hi) - series(u_lo), logs)
+def make_quadrature(p: EliashbergXiParams, xi_rows=None):
+    """The ξ discretization of a parameter set (module docstring); `xi_rows`: the rows of the
+    ξ-local kernel (default ξ = 0 alone)."""
+    if p.kernel == "xi_local":
+        xi = np.atleast_1d(np.asarray([0.0] if xi_rows is None else xi_rows, dtype=float))
+        return PointQuadrature(xi, dos_shape(xi, p.W, p.dos))
+    if p.kernel == "lorentzian" and p.xi_grid == "graded":
+        return LorentzianQuadrature(graded_cells(p.W, p.central_cell, p.xi_growth, p.xi_hmax, p.dos),
+                                    p.w, p.kernel_norm)
+    cells = xi_cells(p.W, p.xi_inner, p.n_xi, p.dos, single=p.kernel == "local" and p.dos == "flat")
+    K, row_of_cell = kernel_matrix(cells, p.kernel, p.w, p.kernel_norm)
+    return SeparableQuadrature(cells, K, row_of_cell)
 
 
 def _split(n: int, part: int, n_parts: int) -> slice:
@@ -156,21 +93,19 @@ class NormalState:
 
 class XiEliashberg(EinsteinBathModel):
     """Electrons in a band (W, ρ(ξ)) on a bath (γ, T_el), coupled through K(ξ−ξ') to an Einstein
-    boson on its bath (κ, T_b), optional incoherent boson drive (spec §1, §2.2, §7)."""
+    boson on its bath (κ, T_b), optional incoherent boson drive (spec §1, §2.2, §5.6, §7).
+    `xi_rows`: the rows of the ξ-local kernel (default ξ = 0); ignored by the other kernels."""
 
     name = "eliashberg-xi"
 
-    def __init__(self, params: EliashbergXiParams):
+    def __init__(self, params: EliashbergXiParams, xi_rows=None):
         super().__init__(params)      # grid, boson spectra, convolvers (ext: normal state, base: anomalous)
-        p = params
-        single = p.kernel == "local" and p.dos == "flat"
-        self.cells = xi_cells(p.W, p.xi_inner, p.n_xi, p.dos, single=single)
-        self.K, self.row_of_cell = kernel_matrix(self.cells, p.kernel, p.w)
-        self.n_rows = self.K.shape[0]
-        self.lo = self.cells.lo[:, None]
-        self.hi = self.cells.hi[:, None]
-        self.rho = self.cells.rho[:, None]
-        self.kinetic = p.fel_mode == "kinetic"
+        self.quad = q = make_quadrature(params, xi_rows)
+        self.n_rows = q.n_rows
+        self.n_cells = q.n_cells
+        self.row_of_cell = q.row_of_cell
+        self.rows_xi = q.rows_xi
+        self.kinetic = params.fel_mode == "kinetic"
 
     # ------------------------------------------------------------------ helpers
     def _extend(self, f_rows: np.ndarray) -> np.ndarray:
@@ -181,16 +116,16 @@ class XiEliashberg(EinsteinBathModel):
     def _to_cells(self, f_rows: np.ndarray) -> np.ndarray:
         return f_rows[self.row_of_cell]
 
-    def _contract(self, f_cells: np.ndarray) -> np.ndarray:
-        """Σ_j K_ij f_j: the ξ' quadrature (f already integrated over each cell, times ρ_j)."""
-        if self.n_rows == 1 and self.cells.n == 1:
-            return f_cells
-        return self.K @ f_cells
-
     @staticmethod
     def hole(f_rows: np.ndarray) -> np.ndarray:
         """f(−ω) on an odd symmetric grid."""
         return f_rows[..., ::-1]
+
+    @property
+    def row0(self) -> int:
+        """The row nearest ξ = 0 (ties: ξ > 0)."""
+        x = self.rows_xi
+        return int(np.argmin(np.abs(x) - 1e-9 * x))
 
     # ------------------------------------------------------------------ normal state (§2.2, §3.2)
     def distribution(self, sigma: np.ndarray, K0: np.ndarray | None) -> np.ndarray:
@@ -203,29 +138,27 @@ class XiEliashberg(EinsteinBathModel):
                    rows: slice = slice(None), reduce=None):
         """One sweep of the normal-state equations: (Σ^R_11, K0) → (Σ^R_11, K0)_new on `rows`.
 
-        Work split for a group of ranks (the model itself knows nothing of MPI): the cell
-        integrals are computed for `cells` only, contracted with K[:, cells], and `reduce` (e.g. an
-        MPI Allreduce sum) completes the ξ' sum; the ω convolutions are done for `rows` only."""
+        Work split for a group of ranks (the model itself knows nothing of MPI): the ξ' quadrature is
+        done for `cells` only, and `reduce` (e.g. an MPI Allreduce sum) completes it; the ω
+        convolutions are done for `rows` only.  With T_ij = ∫_cell j ρ K(ξ_i − ξ') g^R_11:
+        ∫ρK g^R = Σ_j T_ij,  ∫ρK g^K = Σ_j F_j (T_ij − T_ij*),  ∫ρK (g^R − g^A) = Σ_j (T_ij − T_ij*)."""
         g = self.grid
         ce = self.conv_ext
         own = self.row_of_cell[cells]
         F = self.distribution(sigma, K0)
         F_ext = g.embed(F, np.broadcast_to(self.F_bath_ext, (F.shape[0], self.w_ext.size)))
         a = self.w_ext[None, :] - self._extend(sigma)[own]
-        GR = self.rho[cells] * cell_resolvent(a, self.lo[cells], self.hi[cells])   # ∫ρ g^R_11 per cell
-        spec_ra = 2j * GR.imag                                                    # ∫ρ (g^R − g^A)_11
-        GK = F_ext[own] * spec_ra                                                 # ∫ρ g^K_11 = F(g^R − g^A)
-        K = self.K[:, cells]
-        parts = [K @ GR, K @ GK] + ([K @ spec_ra] if K0 is not None else [])
+        sums = self.quad.resolvent_sums(a, np.stack([np.ones_like(a.real), F_ext[own]]), cells)
         if reduce is not None:
-            parts = [reduce(x) for x in parts]
-        parts = [x[rows] for x in parts]
+            sums = reduce(sums)
+        sums = sums[:, rows]
+        GR, GK = sums[0], 2j * sums[1].imag
         k = ce.kernels
-        tR, tK = ce.transform(parts[0]), ce.transform(parts[1])
+        tR, tK = ce.transform(GR), ce.transform(GK)
         sigma_new = -1j * self.params.gamma + ce.apply(0.5 * tR * k["n"] + (0.25j / PI) * tK * k["Lam"])
         K0_new = None
         if K0 is not None:
-            tS = ce.transform(parts[2])
+            tS = ce.transform(2j * GR.imag)
             sigK = -2j * self.params.gamma * self.F_bath + 0.5 * ce.apply(tK * k["n"] + tS * k["a"])
             K0_new = (0.5j * sigK).real                                # Σ^K = −2i K0
         return sigma_new, K0_new
@@ -239,10 +172,12 @@ class XiEliashberg(EinsteinBathModel):
         return np.broadcast_to(s, (self.n_rows, s.size)).copy()
 
     # ------------------------------------------------------------------ linear gap problem (§5, §6.1)
-    def gap_operator(self, normal: NormalState, glue: bool | None = None) -> "XiGapOperator":
+    def gap_operator(self, normal: NormalState, glue: bool | None = None, physical: bool = True) -> "XiGapOperator":
+        """The linearized gap operator around `normal`; `physical=False` gives the unconstrained
+        four-field map (with its spurious Hermitian-Keldysh sector; diagnostics and tests only)."""
         if glue is None:
             glue = self.params.glue == "on"
-        return XiGapOperator(self, normal, glue)
+        return XiGapOperator(self, normal, glue, physical)
 
     def scattering_rate(self, normal: NormalState) -> np.ndarray:
         """Γ(row, ω) = −Im Σ^R_11 − γ (electron–boson part of the inverse lifetime)."""
@@ -284,7 +219,7 @@ class NormalProblem:
         """Residual of this part's rows (out_local), from the full x; cells are split the same way
         and `reduce` sums the partial ξ' quadratures over the parts."""
         sigma, K0 = self.unpack(x)
-        cells = _split(self.model.cells.n, part, n_parts)
+        cells = _split(self.model.n_cells, part, n_parts)
         rows = _split(self.model.n_rows, part, n_parts)
         s_new, k_new = self.model.normal_map(sigma, K0, cells, rows, reduce)
         n_own = rows.stop - rows.start
@@ -304,44 +239,41 @@ class NormalProblem:
 
 
 class XiGapOperator:
-    """ℝ-linear map of the four anomalous self-energies around the normal state (spec §5.1–5.3, §7).
+    """ℝ-linear map of the anomalous self-energies around the normal state (spec §5.1–5.3, §5.6, §7).
 
-    Cell integrals (ρ_j ∫_cell dξ, self-energies constant in the cell):
+    Cell integrals (ρ_j ∫_cell dξ' K(ξ_i − ξ') ·, self-energies constant in the cell; `xi_grid`):
         J_RR = ∫ g^R_11 g^R_22,   J_RA = ∫ g^R_11 g^A_22,   J_AR = J_RA*,   J_AA = J_RR*,
     with g^R_11 = 1/(a − ξ), a = ω − Σ^R_11;  g^R_22 = 1/(b + ξ), b = ω − Σ^R_22 = ω + Σ^R_11(−ω)*.
     Linear Dyson (Keldysh): Ḡ^R_12 = J_RR φ^R_12, Ḡ^A_12 = J_AA φ^A_12,
         Ḡ^K_12 = F_22 (J_RR − J_RA) φ^R_12 + F_11 (J_RA − J_AA) φ^A_12 + J_RA φ^K_12,
         Ḡ^K_21 = F_11 (J_RR − J_AR) φ^R_21 + F_22 (J_AR − J_AA) φ^A_21 + J_AR φ^K_21,
     and the τ3-sandwiched self-energies (off-diagonal sign −1):
-        φ^R_new = −K·[½ Ḡ^R ∗ n + (i/4π) Ḡ^K ∗ Λ^R],   φ^K_new = −K·½[Ḡ^K ∗ n + (Ḡ^R − Ḡ^A) ∗ a].
-    Real representation, row-major: per row [Re, Im] × [φ^R_12, φ^R_21, (φ^K_12, φ^K_21)] × ω.
-    With glue off only φ^R_12, φ^R_21 are unknowns and φ^K = F_22 φ^R_12 − F_11 φ^A_12 (resp. 21).
+        φ^R_new = −[½ Ḡ^R ∗ n + (i/4π) Ḡ^K ∗ Λ^R],   φ^K_new = −½[Ḡ^K ∗ n + (Ḡ^R − Ḡ^A) ∗ a].
+
+    Unknowns (the physical subspace, spec §5.6): per row [Re, Im] × [φ^R_12, φ^R_21, φ^K_12] × ω with
+    φ^K_21 := −(φ^K_12)*; glue off: [φ^R_12, φ^R_21] and φ^K = F_22 φ^R_12 − F_11 φ^A_12 (resp. 21).
+    `physical=False`: the four independent fields [φ^R_12, φ^R_21, φ^K_12, φ^K_21] (not a state space:
+    its Hermitian-Keldysh complement is spurious; kept to show it).  `subspace_check` applies the
+    four-field map to an eigenvector and measures how well the image keeps Σ^K_21 = −(Σ^K_12)*.
     """
 
-    def __init__(self, model: XiEliashberg, normal: NormalState, glue: bool = True):
+    def __init__(self, model: XiEliashberg, normal: NormalState, glue: bool = True, physical: bool = True):
         self.model = m = model
         self.glue = glue
+        self.physical = physical
         self.n_w = m.grid.n
         self.n_rows = m.n_rows
-        self.n_fields = 4 if glue else 2
+        self.n_fields = (3 if physical else 4) if glue else 2
         self.size = self.n_rows * 2 * self.n_fields * self.n_w
         w = m.omega[None, :]
         sig = normal.sigma
         a = m._to_cells(w - sig)
         b = m._to_cells(w + np.conj(m.hole(sig)))
-        self.J_RR = m.rho * cell_pair(a, b, m.lo, m.hi)
-        self.J_RA = m.rho * cell_pair(a, np.conj(b), m.lo, m.hi)
+        self.T_RR = m.quad.pair_tensor(a, b)
+        self.T_RA = m.quad.pair_tensor(a, np.conj(b))
         self.F11_rows = normal.F
         self.F22_rows = -m.hole(normal.F)
-        self.F11 = m._to_cells(self.F11_rows)
-        self.F22 = m._to_cells(self.F22_rows)
-        # One row (local kernel): φ and F are the same in every cell, so the cell sums can be
-        # taken once here: Σ_j J_j φ = (Σ_j J_j) φ.
-        self.pre_summed = m.n_rows == 1
-        if self.pre_summed:
-            self.J_RR = self.J_RR.sum(axis=0, keepdims=True)
-            self.J_RA = self.J_RA.sum(axis=0, keepdims=True)
-            self.F11, self.F22 = self.F11_rows, self.F22_rows
+        self.on_rows = self.T_RR.on_rows
         c = m.conv_base
         self._kn, self._ka, self._kL = c.kernels["n"], c.kernels["a"], c.kernels["Lam"]
 
@@ -360,61 +292,98 @@ class XiGapOperator:
         k21 = self.F11_rows * pR21 - self.F22_rows * np.conj(pR12)
         return k12, k21
 
+    def four_fields(self, fields):
+        """(φ^R_12, φ^R_21, φ^K_12, φ^K_21) of the unknowns."""
+        if not self.glue:
+            return list(fields) + list(self.thermal_keldysh(*fields))
+        if self.physical:
+            pR12, pR21, pK12 = fields
+            return [pR12, pR21, pK12, -np.conj(pK12)]
+        return list(fields)
+
     def delta_phi_K(self, fields):
         """(δφ^K_12, δφ^K_21): the non-thermal part of the anomalous Keldysh self-energy."""
-        pR12, pR21, pK12, pK21 = fields
+        pR12, pR21, pK12, pK21 = self.four_fields(fields)
         k12, k21 = self.thermal_keldysh(pR12, pR21)
         return pK12 - k12, pK21 - k21
 
     # -- the map
-    def apply(self, fields, cells: slice = slice(None), rows: slice = slice(None), reduce=None):
-        """The map on all rows; or, for a group of ranks, the ξ' quadrature over `cells` completed
-        by `reduce` (a sum over the group) and the ω convolutions for `rows` only."""
+    def four_field_map(self, pR12, pR21, pK12, pK21, cells: slice = slice(None), rows: slice = slice(None),
+                       reduce=None, keldysh: bool = True):
+        """The four-field map (all rows, or, for a group of ranks, the ξ' quadrature over `cells`
+        completed by `reduce` and the ω convolutions for `rows` only).  Returns
+        [φ^R_12, φ^R_21, φ^K_12, φ^K_21] (the Keldysh pair None when `keldysh` is False)."""
         m = self.model
         c = m.conv_base
-        if self.pre_summed:                 # one row: nothing worth splitting
+        if self.on_rows:                    # row-diagonal tensors: nothing worth splitting
             cells, rows, reduce = slice(None), slice(None), None
-        if self.glue:
-            pR12, pR21, pK12, pK21 = fields
+            def to_in(f):
+                return f
         else:
-            pR12, pR21 = fields
-            pK12, pK21 = self.thermal_keldysh(pR12, pR21)
-        if self.pre_summed:
-            to_cells, contract = (lambda f: f), (lambda f: f)
-        else:
-            own, K = m.row_of_cell[cells], m.K[:, cells]
-
-            def to_cells(f):
-                return f[own]
-
-            def contract(f):
-                f = K @ f
-                return (reduce(f) if reduce is not None else f)[rows]
-        r12, r21 = to_cells(pR12), to_cells(pR21)
-        k12, k21 = to_cells(pK12), to_cells(pK21)
+            def to_in(f):
+                return m._to_cells(f)
+        F11, F22 = to_in(self.F11_rows), to_in(self.F22_rows)
+        r12, r21, k12, k21 = (to_in(f) for f in (pR12, pR21, pK12, pK21))
         a12, a21 = np.conj(r21), np.conj(r12)              # φ^A_12 = (φ^R_21)*, φ^A_21 = (φ^R_12)*
-        JRR, JRA = self.J_RR[cells], self.J_RA[cells]
-        JAA, JAR = np.conj(JRR), np.conj(JRA)
-        F11, F22 = self.F11[cells], self.F22[cells]
+        # Σ_j J_RR (·), Σ_j J_AA (·) = conj-contractions, Σ_j J_RA (·), Σ_j J_AR (·)
+        RR = self._contract(self.T_RR, [r12, F22 * r12, r21, F11 * r21], cells)
+        AA = self._contract(self.T_RR, [a12, F11 * a12, a21, F22 * a21], cells, conj=True)
+        RA = self._contract(self.T_RA, [-F22 * r12 + F11 * a12 + k12], cells)
+        AR = self._contract(self.T_RA, [-F11 * r21 + F22 * a21 + k21], cells, conj=True)
+        parts = np.concatenate([RR, AA, RA, AR])
+        if reduce is not None:
+            parts = reduce(parts)
+        parts = parts[:, rows]
+        GR12, GK12a, GR21, GK21a, GA12, GK12b, GA21, GK21b, GK12c, GK21c = parts
         out = []
-        for (pr, pa, pk, Fa, Fb, Jra) in ((r12, a12, k12, F22, F11, JRA), (r21, a21, k21, F11, F22, JAR)):
-            GR = JRR * pr
-            GA = JAA * pa
-            GK = Fa * (JRR - Jra) * pr + Fb * (Jra - JAA) * pa + Jra * pk
-            tR = c.transform(contract(GR))
-            tK = c.transform(contract(GK))
+        for GR, GA, GK in ((GR12, GA12, GK12a + GK12c - GK12b), (GR21, GA21, GK21a + GK21c - GK21b)):
+            tR = c.transform(GR)
+            tK = c.transform(GK)
             phiR = -c.apply(0.5 * tR * self._kn + (0.25j / PI) * tK * self._kL)
-            if self.glue:
-                tS = c.transform(contract(GR - GA))
-                phiK = -0.5 * c.apply(tK * self._kn + tS * self._ka)
-                out.append((phiR, phiK))
-            else:
-                out.append((phiR, None))
+            phiK = -0.5 * c.apply(tK * self._kn + c.transform(GR - GA) * self._ka) if keldysh else None
+            out.append((phiR, phiK))
         (R12, K12), (R21, K21) = out
-        return [R12, R21, K12, K21] if self.glue else [R12, R21]
+        return [R12, R21, K12, K21]
+
+    @staticmethod
+    def _contract(T, vectors, cells, conj=False):
+        v = np.stack(vectors)
+        if T.on_rows:
+            return T.contract_conj(v) if conj else T.contract(v)
+        return T.contract_conj(v, cells) if conj else T.contract(v, cells)
+
+    def apply(self, fields, cells: slice = slice(None), rows: slice = slice(None), reduce=None):
+        """The map on the unknowns (module docstring)."""
+        out = self.four_field_map(*self.four_fields(fields), cells, rows, reduce, keldysh=self.glue)
+        return out[:self.n_fields]
 
     def matvec(self, y):
         return self.restrict(self.apply(self.expand(y)))
+
+    # -- invariants of an eigenvector
+    def subspace_check(self, y, rho) -> dict:
+        """Apply the four-field map to the eigenvector y (eigenvalue ρ; both complex for a complex
+        eigenvalue, whose real and imaginary parts span an invariant plane) of this operator:
+        `subspace_residual` = max|K21 + K12*|/max|K| of the image (Σ^K_21 = −(Σ^K_12)*, spec §2.3: zero
+        when the physical subspace is invariant, as it must be), `eigen_residual` = max|𝓛v − ρv|/max|𝓛v|
+        over the four fields.  For the unconstrained operator, `vector_relation` is the relation's
+        violation by the eigenvector itself (order one for a spurious mode)."""
+        y = np.asarray(y)
+        parts = [y.real] + ([y.imag] if np.iscomplexobj(y) else [])
+        v = [self.four_fields(self.expand(p)) for p in parts]
+        img = [self.four_field_map(*f) for f in v]
+
+        def combine(x):          # real and imaginary parts of the real-linear images back to one vector
+            return x[0] if len(x) == 1 else [a + 1j * b for a, b in zip(*x)]
+        V, I = combine(v), combine(img)
+
+        def relation(f):
+            k = max(np.max(np.abs(f[2])), np.max(np.abs(f[3])), 1e-300)
+            return float(np.max(np.abs(f[3] + np.conj(f[2]))) / k)
+        big = max(max(np.max(np.abs(f)) for f in I), 1e-300)
+        return {"subspace_residual": max(relation(f) for f in img),
+                "eigen_residual": float(max(np.max(np.abs(i - rho * f)) for i, f in zip(I, V)) / big),
+                "vector_relation": max(relation(f) for f in v)}
 
     # -- work split over a group of ranks (nepsolve.solvers.distributed.DistributedOperator)
     @property
@@ -427,9 +396,9 @@ class XiGapOperator:
 
     def matvec_local(self, y, part: int, n_parts: int, reduce):
         """This part's rows of 𝓛y (row-major, so a contiguous slice of matvec(y))."""
-        cells = _split(self.model.cells.n, part, n_parts)
+        cells = _split(self.model.n_cells, part, n_parts)
         rows = _split(self.n_rows, part, n_parts)
-        if self.pre_summed:
+        if self.on_rows:
             full = self.matvec(y)
             return full[rows.start * self.unit_size: rows.stop * self.unit_size]
         return self.restrict(self.apply(self.expand(y), cells, rows, reduce))

@@ -64,45 +64,19 @@ from __future__ import annotations
 import numpy as np
 
 from .eliashberg import gap_edge
+from ..physics.params import ParameterError
 from .eliashberg_xi import PI, NormalState, XiEliashberg
+from .xi_grid import PointQuadrature, SeparableQuadrature, dd2
 
 SPLIT = 3e-4          # relative root splitting at (near-)degenerate poles, see module docstring
-SERIES = 1e-3         # |r − s| < SERIES·min|ξ − r| (same half plane): series instead of logs
 TAU3 = np.array([[1.0, -1.0], [-1.0, 1.0]])[:, :, None]   # sign pattern of τ3 X τ3
 
 
 # ----------------------------------------------------------------------- analytic cell integrals
-def _pair_series(r, s, lo, hi):
-    """(1/ε)[log(u/(u + ε))] between the ends, u = ξ − r, ε = r − s: −1/u + ε/2u² − ε²/3u³ + ε³/4u⁴."""
-    eps = r - s
-
-    def prim(u):
-        q = eps / u
-        return (-1.0 + q * (0.5 + q * (-1.0 / 3.0 + 0.25 * q))) / u
-    return prim(hi - r) - prim(lo - r)
-
-
-def _pair_small(r, s, lo, hi):
-    """Where the series replaces the logs: r ≈ s in the same half plane."""
-    umin = np.minimum(np.abs(lo - r), np.abs(hi - r))
-    return (np.abs(r - s) < SERIES * umin) & (r.imag * s.imag > 0)
-
-
 def cell_pair_generic(r, s, lo, hi):
-    """P(r, s) = ∫_lo^hi dξ / ((ξ − r)(ξ − s)) for Im r ≠ 0, Im s ≠ 0.
-
-    Partial fractions: [log(ξ − r) − log(ξ − s)]/(r − s) between the ends (principal logs are
-    continuous along real ξ: Im(ξ − r) has a fixed sign).  For r ≈ s in the same half plane the
-    difference cancels; there, with u = ξ − r and ε = r − s, (1/ε)log(u/(u + ε)) =
-    −1/u + ε/2u² − ε²/3u³ + ε³/4u⁴ − …  (used for |ε| < 1e-3·min|u|; truncation ≲ 1e-13).
-    With r, s in opposite half planes r ≈ s is a genuine ~2πi/(r − s) peak and the logs are exact."""
-    r, s = np.broadcast_arrays(np.asarray(r, complex), np.asarray(s, complex))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = (np.log(hi - r) - np.log(lo - r) - np.log(hi - s) + np.log(lo - s)) / (r - s)
-    small = _pair_small(r, s, lo, hi)
-    if not np.any(small):
-        return logs
-    return np.where(small, _pair_series(r, s, lo, hi), logs)
+    """P(r, s) = ∫_lo^hi dξ / ((ξ − r)(ξ − s)) for Im r ≠ 0, Im s ≠ 0: the divided difference of the
+    cell log (`xi_grid.dd2`: partial fractions, stable for nearly coincident same-side poles)."""
+    return dd2(r, s, lo, hi)
 
 
 def _mm(X, Y):
@@ -174,11 +148,7 @@ def _partial_fractions(A, S, lo, hi, r1, r2):
     P11 = L1.imag / r1.imag
     P22 = L2.imag / r2.imag
     s2 = np.conj(r2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        P12 = (L1 - np.conj(L2)) / (r1 - s2)
-    small = _pair_small(r1, s2, lo, hi)
-    if np.any(small):
-        P12 = np.where(small, _pair_series(r1, s2, lo, hi), P12)
+    P12 = dd2(r1, s2, lo, hi, L1, np.conj(L2))
     P21 = np.conj(P12)                                # P(r2, r1*) = P(r1, r2*)*
     GK = _mm(T1, D1 * P11[ex] + D2 * P12[ex]) + _mm(T2, D1 * P21[ex] + D2 * P22[ex])
     return GR, GK
@@ -198,6 +168,19 @@ def nambu_cell_integrals(A, S, lo, hi):
     two = _partial_fractions(A, S, lo, hi, *_split(r1, r2, close, 2.0))
     mask = close[..., None, None, :]
     return tuple(None if g1 is None else np.where(mask, (4.0 * g1 - g2) / 3.0, g1) for g1, g2 in zip(one, two))
+
+
+def point_functions(A, S, xi, rho):
+    """(ρ G^R(ξ), ρ G^R(ξ) S G^A(ξ)) at the point ξ (ξ-local kernel), G^R = (A − ξτ3)^{-1} by the 2×2
+    adjugate; axes as in `nambu_cell_integrals`."""
+    M = A.copy()
+    M[..., 0, 0, :] = A[..., 0, 0, :] - xi[..., 0, 0, :]
+    M[..., 1, 1, :] = A[..., 1, 1, :] + xi[..., 0, 0, :]
+    det = M[..., 0, 0, :] * M[..., 1, 1, :] - M[..., 0, 1, :] * M[..., 1, 0, :]
+    G = np.empty_like(M)
+    G[..., 0, 0, :], G[..., 1, 1, :] = M[..., 1, 1, :] / det, M[..., 0, 0, :] / det
+    G[..., 0, 1, :], G[..., 1, 0, :] = -M[..., 0, 1, :] / det, -M[..., 1, 0, :] / det
+    return rho * G, rho * _mm(_mm(G, S), dagger(G))
 
 
 # ------------------------------------------------------------------------------ the problem
@@ -220,8 +203,11 @@ class XiGapProblem:
         self.n_blocks = 8 + len(self.k_keys)
         self.size = self.n_rows * self.n_blocks * self.n_w
         self.needs_keldysh = bool(self.k_keys)
-        c = m.cells.centers if m.n_rows > 1 else np.zeros(1)     # ξ of each row (one row per cell)
-        self.row0 = int(np.argmin(np.abs(c) - 1e-9 * c))          # nearest ξ = 0 (ties: ξ > 0)
+        if not isinstance(m.quad, (SeparableQuadrature, PointQuadrature)):
+            raise ParameterError("the nonlinear ξ-resolved solve supports kernel = 'local', 'xi_local', or "
+                                 "'lorentzian' with xi_grid = 'uniform'; not the graded grid (its exact "
+                                 "kernel integration is built for the linear problem only)")
+        self.row0 = m.row0                                           # nearest ξ = 0 (ties: ξ > 0)
 
     # -------------------------------------------------------------- representation
     def unpack(self, x):
@@ -284,20 +270,23 @@ class XiGapProblem:
             sR_ext[:, 0, 1, :m.grid.m] = sR_ext[:, 0, 1, -m.grid.m:] = 0.0
             sR_ext[:, 1, 0, :m.grid.m] = sR_ext[:, 1, 0, -m.grid.m:] = 0.0
         sK_ext = self._keldysh_ext(sR_ext, sR, K)
-        cells = m.row_of_cell
-        A = -sR_ext[cells]
+        A = -sR_ext[m.row_of_cell]
         A[:, 0, 0] += m.w_ext
         A[:, 1, 1] += m.w_ext
-        lo, hi, rho = m.lo, m.hi, m.rho[:, :, None, None]
-        GR, GK = nambu_cell_integrals(A, sK_ext[cells], lo, hi)
+        S = sK_ext[m.row_of_cell]
+        if isinstance(m.quad, PointQuadrature):           # ξ-local: G at the row's own ξ, no integral
+            return point_functions(A, S, m.quad._xi[:, :, None, None], m.quad._rho[:, :, None, None])
+        q = m.quad
+        GR, GK = nambu_cell_integrals(A, S, q._lo, q._hi)
+        rho = q._rho[:, :, None, None]
         return rho * GR, rho * GK
 
     def _contract(self, X):
-        """Σ_j K_rj X_j over the cells (leading axis)."""
-        m = self.model
-        if m.n_rows == 1 and m.cells.n == 1:
+        """Σ_j K_rj X_j over the cells (leading axis); the identity for one cell or the ξ-local rows."""
+        q = self.model.quad
+        if isinstance(q, PointQuadrature) or q.K.shape == (1, 1):
             return X
-        return (m.K @ X.reshape(X.shape[0], -1)).reshape((m.n_rows,) + X.shape[1:])
+        return (q.K @ X.reshape(X.shape[0], -1)).reshape((q.n_rows,) + X.shape[1:])
 
     def self_energies(self, sR, K):
         """(Σ̂^R_new, Σ̂^K_new) on the base grid, shape (rows, 2, 2, N)."""

@@ -550,3 +550,61 @@ def band_lambda_c(T: float, kappa: float, gamma: float, W: float, dos: str = "fl
         if hi > 100:
             raise NoInstabilityError(f"no instability for lam <= 100 at T = {T:g}, W = {W:g}")
     return brentq(f, hi / 2 if hi > 0.5 else 1e-3, hi, xtol=1e-14, rtol=rtol)
+
+
+# ----------------------------------------------------------------------------------------------
+# ξ-local limit (reference for the real-axis kernel = 'xi_local', ELIASHBERG_SPEC §5.6)
+# ----------------------------------------------------------------------------------------------
+def xi_local_normal_state(lam: float, T: float, kappa: float, gamma: float, xi: float, rho: float = 1.0,
+                          omega_c: float = 60.0):
+    """(ω_n, ω̃_n, χ_n), n = 0..N−1, of one ξ row of the ξ-local model V = g²δ(ξ − ξ') (∫K = 1 Ω):
+    the flat-band Matsubara equations with the ξ integral removed,
+
+        ω̃_n = ω_n + γ + T Σ_{m≥0} [λ(ω_n−ω_m) − λ(ω_n+ω_m)] ρ ω̃_m/D_m,
+        χ_n  = −T Σ_{m≥0} [λ(ω_n−ω_m) + λ(ω_n+ω_m)] ρ ξ̄_m/D_m,        D_m = ω̃_m² + ξ̄_m², ξ̄ = ξ + χ,
+
+    (ω̃ odd and χ even in ω_n; the sums over m < 0 folded).  Every term decays like 1/m⁴, so the sums
+    are cut at ω_c with an error ~ λT/ω_c³.  Solved by Newton (scipy `root`) from the bath-only state."""
+    from scipy.optimize import root
+
+    T, kappa, gamma, omega_c, _ = _check_common(T, kappa, gamma, omega_c, DEFAULT_MAX_FREQ)
+    n = max(_MIN_FREQ, math.ceil(0.5 * (omega_c / (math.pi * T) + 1.0)))
+    a = _boson_kernel(lam, T, kappa, n)
+    idx = np.arange(n)
+    diff = a[np.abs(idx[:, None] - idx[None, :])] - a[idx[:, None] + idx[None, :] + 1]
+    summ = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    w = matsubara_frequencies(T, n)
+
+    def residual(x):
+        wt, chi = x[:n], x[n:]
+        xb = xi + chi
+        D = wt * wt + xb * xb
+        return np.concatenate([wt - (w + gamma + T * rho * diff @ (wt / D)),
+                               chi + T * rho * summ @ (xb / D)])
+
+    sol = root(residual, np.concatenate([w + gamma, np.zeros(n)]), method="hybr", tol=1e-14)
+    if not sol.success or np.max(np.abs(residual(sol.x))) > 1e-10:
+        raise ValueError(f"xi-local Matsubara normal state did not converge at lam={lam:g}, xi={xi:g}: {sol.message}")
+    return w, sol.x[:n], sol.x[n:], summ
+
+
+def xi_local_pair_eigenvalue(lam: float, T: float, kappa: float, gamma: float, xi: float = 0.0,
+                             rho: float = 1.0, omega_c: float = 60.0) -> float:
+    """ρ of the linearized ξ-local gap equation φ_n = T Σ_{m≥0} [λ(ω_n−ω_m) + λ(ω_n+ω_m)] ρ φ_m/D_m
+    (row ξ, normal state of `xi_local_normal_state`); dense symmetric eigenproblem."""
+    _, wt, chi, summ = xi_local_normal_state(lam, T, kappa, gamma, xi, rho, omega_c)
+    g = rho / (wt * wt + (xi + chi) ** 2)
+    s = np.sqrt(g)
+    return float(np.linalg.eigvalsh(T * (s[:, None] * summ * s[None, :]))[-1])
+
+
+def xi_local_lambda_c(T: float, kappa: float, gamma: float, xi: float = 0.0, rho: float = 1.0,
+                      omega_c: float = 60.0, rtol: float = 1e-10) -> float:
+    """λ_c of one row of the ξ-local model (root of xi_local_pair_eigenvalue = 1, Brent)."""
+    f = lambda lam: xi_local_pair_eigenvalue(lam, T, kappa, gamma, xi, rho, omega_c) - 1.0   # noqa: E731
+    hi = 0.25
+    while f(hi) < 0:
+        hi *= 2
+        if hi > 100:
+            raise NoInstabilityError(f"no instability for lam <= 100 at T = {T:g}, xi = {xi:g}")
+    return brentq(f, hi / 2 if hi > 0.25 else 1e-3, hi, xtol=1e-14, rtol=rtol)

@@ -87,33 +87,53 @@ class EliashbergParams(ValidatedParams):
         return SPECS
 
 
-# Extra keys of the ξ-resolved (frequency–momentum) model, ELIASHBERG_SPEC §2.2, §7.
+# Extra keys of the ξ-resolved (frequency–momentum) model, ELIASHBERG_SPEC §2.2, §5.6, §7.
 XI_SPECS: dict[str, Spec] = {
     **SPECS,
     "W": Spec(float, "band half-width W (electron states at −W ≤ ξ ≤ W) [Ω]; the band edges are resolved when "
               "omega_max ≥ W + 6, for W ≫ omega_max they enter only through O(Ω/W) off-shell tails", 0.0, 1e5),
     "dos": Spec(str, "DOS shape ν(ξ)/N0: 'flat' (1) or 'semicircle' (√(1 − ξ²/W²))", choices=("flat", "semicircle")),
-    "kernel": Spec(str, "coupling kernel V(ξ,ξ')/g²: 'local' (1) or 'lorentzian' (w²/((ξ−ξ')² + w²), forward scattering)",
-                   choices=("local", "lorentzian")),
+    "kernel": Spec(str, "coupling kernel V(ξ,ξ')/g²: 'local' (1, Holstein), 'lorentzian' (width w, forward "
+                   "scattering; normalised by kernel_norm) or 'xi_local' (δ(ξ−ξ'), the w → 0 limit of the "
+                   "integral-normalised Lorentzian: the ξ rows decouple, spec §5.6)",
+                   choices=("local", "lorentzian", "xi_local")),
+    "kernel_norm": Spec(str, "Lorentzian normalisation: 'integral' (∫K dξ' = 1 [Ω], K = (w/π)/((ξ−ξ')² + w²): λ keeps "
+                        "its meaning as w → 0 and the limit is xi_local) or 'peak' (K(0) = 1, K = w²/((ξ−ξ')² + w²): "
+                        "∫K = πw → 0 as w → 0; λ_c(peak) = λ_c(integral)/(πw))", choices=("integral", "peak")),
     "w": Spec(float, "width w of the Lorentzian kernel (momentum range of the coupling, w ~ v_F q_c) [Ω]", 0.0, 1e5),
-    "n_xi": Spec(int, "ξ cells in the inner window |ξ| ≤ min(W, omega_max) (uniform); beyond it cells grow "
-                 "geometrically (ratio 1.3) to W", 1, 4096, lo_open=False),
+    "xi_grid": Spec(str, "ξ cells of the Lorentzian kernel: 'graded' (fine at ξ = 0, growing by xi_growth up to "
+                    "xi_hmax; kernel integrated exactly with the resolvents) or 'uniform' (n_xi equal cells in "
+                    "|ξ| ≤ min(W, omega_max), kernel averaged per cell: needs cells ≤ w)",
+                    choices=("graded", "uniform")),
+    "xi_h0": Spec(float, "graded grid: width of the central ξ cell [Ω]; 0 = automatic, max(w, γ)/4 capped at 0.1",
+                  0.0, 10.0, lo_open=False),
+    "xi_growth": Spec(float, "graded grid: growth ratio of neighbouring ξ cells", 1.0, 3.0),
+    "xi_hmax": Spec(float, "graded grid: largest ξ cell width [Ω]", 0.0, 10.0),
+    "n_xi": Spec(int, "uniform grid (and the semicircle DOS with the local kernel): ξ cells in |ξ| ≤ min(W, omega_max); "
+                 "beyond it cells grow geometrically (ratio 1.3) to W", 1, 4096, lo_open=False),
     "glue": Spec(str, "non-thermal anomalous Keldysh channel δφ^K: 'on', or 'off' (δφ^K := 0)", choices=("on", "off")),
 }
 
 
 @dataclass(frozen=True)
 class EliashbergXiParams(EliashbergParams):
-    """ξ-resolved model (spec §2.2, §7): band half-width W, DOS shape, kernel, glue switch.
+    """ξ-resolved model (spec §2.2, §5.6, §7): band half-width W, DOS shape, kernel and its
+    normalisation, ξ discretization, glue switch.
 
     Energies in units of Ω = 1.  With kernel 'local' and dos 'flat' the whole band is one ξ cell
-    (the cell integrals are exact), so n_xi only matters for 'semicircle' or 'lorentzian'.
+    (the cell integrals are exact).  'xi_local' has no ξ integral at all: each row ξ is its own
+    problem, and λ_c is the smallest over the rows (the most unstable row is reported).
     """
 
     W: float = 20.0
     dos: str = "flat"
     kernel: str = "local"
+    kernel_norm: str = "integral"
     w: float = 1.0
+    xi_grid: str = "graded"
+    xi_h0: float = 0.0
+    xi_growth: float = 1.3
+    xi_hmax: float = 0.25
     n_xi: int = 48
     glue: str = "on"
     n_omega: int = 4097
@@ -128,16 +148,25 @@ class EliashbergXiParams(EliashbergParams):
         """Half-width of the uniform inner ξ window: min(W, omega_max)."""
         return min(self.W, self.omega_max)
 
+    @property
+    def central_cell(self) -> float:
+        """Graded grid: width of the central cell (xi_h0, or max(w, γ)/4 capped at 0.1)."""
+        return self.xi_h0 if self.xi_h0 > 0 else min(0.25 * max(self.w, self.gamma), 0.1)
+
     def check_grid(self, factor: float = 5.0):
-        """Frequency grid as in the flat-band model; the ξ cells must resolve the kernel width w."""
+        """Frequency grid as in the flat-band model; uniform ξ cells must resolve the kernel width w;
+        the ξ-local limit exists only for the integral normalisation."""
         super().check_grid(factor)
-        if self.kernel == "lorentzian":
+        if self.kernel == "lorentzian" and self.xi_grid == "uniform":
             h = 2.0 * self.xi_inner / self.n_xi
             if h > self.w:
                 need = int(np.ceil(2.0 * self.xi_inner / self.w))
                 raise ParameterError(
                     f"ξ grid too coarse for 'w' = {self.w:g}: inner cell width 2·min(W, omega_max)/n_xi = {h:.3g} "
-                    f"must be <= w; use n_xi >= {need}")
+                    f"must be <= w with xi_grid = 'uniform'; use n_xi >= {need} (or xi_grid = 'graded')")
+        if self.kernel == "xi_local" and self.kernel_norm != "integral":
+            raise ParameterError("parameter 'kernel_norm' = 'peak' is not allowed with kernel = 'xi_local': the "
+                                 "w → 0 limit of the peak-normalised kernel is empty (∫K = πw → 0); use 'integral'")
 
 
 # Model name (CLI --model, sweep config 'model') → parameter class.

@@ -55,3 +55,60 @@ def find_crossing(rho: Callable[[float], float], x0: float, increasing: bool, lo
     return CrossingResult(float("nan"), False,
                           f"no crossing of rho = 1 found {side} {x0:g} within [{lo:g}, {hi:g}] "
                           f"(last rho = {fa + 1:.6g})", evals)
+
+
+@dataclass
+class FamilyResult:
+    """The most unstable member of a family of independent problems (labels x, e.g. the ξ rows of the
+    ξ-local model): the smallest critical value c*(x) over x, where ρ(x, c*) = 1."""
+
+    value: float                # min over x of the critical value (NaN if not found)
+    label: float                # its x
+    converged: bool
+    message: str
+    profile: list = field(default_factory=list)    # (x, ρ(x, value)) over the scanned labels: all ≤ 1
+    evaluations: int = 0        # ρ evaluations in all
+
+
+def most_unstable_member(crossing_at: Callable, rho_at: Callable, labels, tol: float = 1e-7,
+                         max_rounds: int = 5) -> FamilyResult:
+    """min_x c*(x) for ρ(x, c) increasing in c.
+
+    `crossing_at(x, start)` → CrossingResult of ρ(x, ·) = 1 from `start` (None: the caller's default);
+    `rho_at(x, c)` → ρ.  Start at labels[0]; then, at the current critical value c, scan ρ(x, c) over
+    `labels`: if some member exceeds 1 + tol it is more unstable — its maximum is refined (bounded
+    Brent between the neighbouring labels) and its own crossing becomes the new c.  Ends when the whole
+    scan stays ≤ 1 + tol at c, which is also the check reported with the answer (`profile`)."""
+    from scipy.optimize import minimize_scalar
+
+    labels = [float(x) for x in labels]
+    count = {"n": 0}
+
+    def rho(x, c):
+        count["n"] += 1
+        return rho_at(x, c)
+
+    x_best = labels[0]
+    cr = crossing_at(x_best, None)
+    count["n"] += len(cr.evaluations)
+    if not cr.converged:
+        return FamilyResult(float("nan"), x_best, False, f"x = {x_best:g}: {cr.message}", [], count["n"])
+    c = cr.value
+    for _ in range(max_rounds):
+        profile = [(x, 1.0 if x == x_best else rho(x, c)) for x in labels]
+        values = np.array([r for _, r in profile])
+        k = int(np.argmax(values))
+        if values[k] <= 1.0 + tol:
+            return FamilyResult(c, x_best, True, "converged", profile, count["n"])
+        lo = labels[max(k - 1, 0)]
+        hi = labels[min(k + 1, len(labels) - 1)]
+        opt = minimize_scalar(lambda x: -rho(x, c), bounds=(lo, hi), method="bounded",
+                              options={"xatol": 1e-4 * max(hi - lo, 1e-12)})
+        x_new = float(opt.x) if -opt.fun > values[k] else labels[k]
+        cr = crossing_at(x_new, c)
+        count["n"] += len(cr.evaluations)
+        if not cr.converged:
+            return FamilyResult(float("nan"), x_new, False, f"x = {x_new:g}: {cr.message}", profile, count["n"])
+        x_best, c = x_new, cr.value
+    return FamilyResult(c, x_best, False, f"the most unstable member did not settle in {max_rounds} rounds",
+                        profile, count["n"])

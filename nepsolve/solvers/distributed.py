@@ -34,8 +34,9 @@ class Distributed:
         self.local_range = (int(self.offsets[p]), int(self.offsets[p] + self.counts[p]))
 
     def reduce(self, a):
+        a = np.ascontiguousarray(a)          # C order for both buffers (empty_like would keep a's layout)
         out = np.empty_like(a)
-        self.mpi.Allreduce(np.ascontiguousarray(a), out, op=self.MPI.SUM)
+        self.mpi.Allreduce(a, out, op=self.MPI.SUM)
         return out
 
     def gather(self, x_local):

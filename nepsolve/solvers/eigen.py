@@ -21,6 +21,12 @@ class EigenResult:
     matvecs: int
     complex_dominant: bool = False  # a complex pair lies to the right of rho
     notes: list = field(default_factory=list)
+    leading_vector: np.ndarray | None = None   # eigenvector of `leading` (complex if it is)
+
+    @property
+    def leading(self) -> complex:
+        """The computed eigenvalue of largest real part (complex: a finite-frequency instability)."""
+        return complex(self.eigenvalues[0]) if self.eigenvalues.size else complex("nan")
 
 
 def leading_real_eigenvalue(problem, v0=None, k: int = 4, tol: float = 1e-10, ncv: int | None = None,
@@ -46,9 +52,11 @@ def leading_real_eigenvalue(problem, v0=None, k: int = 4, tol: float = 1e-10, nc
     vals, vecs = vals[order], vecs[:, order]
     scale = max(1.0, float(np.max(np.abs(vals)))) if vals.size else 1.0
     real = np.abs(vals.imag) <= 1e-8 * scale
+    lead = vecs[:, 0] / np.linalg.norm(vecs[:, 0]) if vals.size else None
     if not np.any(real):
-        return EigenResult(-np.inf, None, vals, count[0], bool(vals.size), ["no real eigenvalue found"])
+        return EigenResult(-np.inf, None, vals, count[0], bool(vals.size), ["no real eigenvalue found"], lead)
     i = int(np.argmax(real))
     vec = vecs[:, i].real
     vec = vec / np.linalg.norm(vec)
-    return EigenResult(float(vals[i].real), vec, vals, count[0], complex_dominant=i > 0)
+    return EigenResult(float(vals[i].real), vec, vals, count[0], complex_dominant=i > 0,
+                       leading_vector=vec if i == 0 else lead)
