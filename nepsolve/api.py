@@ -46,7 +46,7 @@ class _NormalState:
                 from .solvers.distributed import Distributed
                 problem = Distributed(problem, self.comm)
             x0 = self.x_prev if self.x_prev is not None and self.x_prev.size == problem.size else None
-            res = snes.solve(problem, self.options, tol=1e-12, x0=x0, comm=self.comm)
+            res = snes.solve(problem, self.options, tol=1e-12, x0=x0, comm=self.comm, ladder=snes.ANDERSON_FIRST)
         elif model.params.fel_mode == "bath":
             return model.bath_distribution()
         else:
@@ -158,19 +158,21 @@ def eigen_diagnostics(op, eig, normal) -> dict:
 
 
 def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str = "even",
-                      rtol: float = 1e-8, comm=None) -> dict:
+                      rtol: float = 1e-8, comm=None, xi_row: float | None = None) -> dict:
     """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value.
 
     ξ-local kernel: every row ξ is its own problem; λ_c is the smallest over the rows, found by
     `critical.most_unstable_member` (ξ ≥ 0 scanned: ρ(−ξ) = ρ(ξ) by particle–hole symmetry), and
     reported with its row `xi_star` and the scan `xi_profile` (ρ(ξ, λ_c) ≤ 1 on every scanned row).
+    Rows are compared by the real part of their leading eigenvalue (off ξ = 0 it is complex out of
+    equilibrium); `xi_row` pins one row instead of searching.
 
     `comm` (a petsc4py communicator of several ranks, ξ model only): the normal-state SNES solves run
     on a PETSc Vec distributed over it (rows owned, cells of the ξ' quadrature split), and the gap
     operator's matvecs are split the same way; ARPACK itself runs on every rank on identical vectors."""
     t0 = time.perf_counter()
     if isinstance(params, EliashbergXiParams) and params.kernel == "xi_local":
-        lam_c, info = _xi_local_crossing(params, petsc_options, rtol)
+        lam_c, info = _xi_local_crossing(params, petsc_options, rtol, xi_row)
     else:
         lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
                                 petsc_options, sector, rtol, comm)
@@ -198,15 +200,16 @@ def xi_scan_rows(params: EliashbergXiParams) -> np.ndarray:
     return np.array(xs + [top])
 
 
-def _xi_local_crossing(params, petsc_options, rtol):
-    """λ_c of the ξ-local kernel: the most unstable row (critical.most_unstable_member)."""
+def _xi_local_crossing(params, petsc_options, rtol, xi_row=None):
+    """λ_c of the ξ-local kernel: the most unstable row (critical.most_unstable_member), or of row `xi_row`."""
     track = _RhoTracker(lambda lam: params.replace(lam=lam), "even", petsc_options, measure="leading")
 
     def crossing_at(xi, start):
         return critical.find_crossing(lambda lam: track(lam, [xi]), params.lam if start is None else start,
                                       True, 1e-3, 50.0, rtol=rtol)
 
-    fam = critical.most_unstable_member(crossing_at, lambda xi, lam: track(lam, [xi]), xi_scan_rows(params))
+    scan = xi_scan_rows(params) if xi_row is None else [xi_row]
+    fam = critical.most_unstable_member(crossing_at, lambda xi, lam: track(lam, [xi]), scan)
     info = {"converged": fam.converged, "message": fam.message, "rho_evaluations": fam.evaluations,
             "xi_profile": [[x, r] for x, r in fam.profile],
             "xi_profile_max_rho": max((r for _, r in fam.profile), default=float("nan")), **track.info()}

@@ -44,7 +44,7 @@ pip_q() {   # pip, quiet: its output is shown only on failure (minus this machin
 }
 pip_q install -q --upgrade pip wheel setuptools
 pip_q install -q mpich numpy scipy mpi4py h5py h5netcdf xarray snakemake \
-  snakemake-executor-plugin-slurm click matplotlib pyyaml jsonschema pytest pytest-timeout tqdm
+  snakemake-executor-plugin-slurm click matplotlib pyyaml jsonschema pytest pytest-timeout tqdm mpmath
 
 # 3. PETSc + petsc4py against the venv's MPICH (two separate pip calls: see TOOLCHAIN.md)
 export MPICC="$VENV/bin/mpicc" MPICXX="$VENV/bin/mpicxx"

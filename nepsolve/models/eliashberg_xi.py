@@ -325,12 +325,13 @@ class XiGapOperator:
         F11, F22 = to_in(self.F11_rows), to_in(self.F22_rows)
         r12, r21, k12, k21 = (to_in(f) for f in (pR12, pR21, pK12, pK21))
         a12, a21 = np.conj(r21), np.conj(r12)              # φ^A_12 = (φ^R_21)*, φ^A_21 = (φ^R_12)*
-        # Σ_j J_RR (·), Σ_j J_AA (·) = conj-contractions, Σ_j J_RA (·), Σ_j J_AR (·)
-        RR = self._contract(self.T_RR, [r12, F22 * r12, r21, F11 * r21], cells)
-        AA = self._contract(self.T_RR, [a12, F11 * a12, a21, F22 * a21], cells, conj=True)
-        RA = self._contract(self.T_RA, [-F22 * r12 + F11 * a12 + k12], cells)
-        AR = self._contract(self.T_RA, [-F11 * r21 + F22 * a21 + k21], cells, conj=True)
-        parts = np.concatenate([RR, AA, RA, AR])
+        # Σ_j J_RR(·) and Σ_j J_AA(·) = [Σ_j J_RR(·)*]* share one pass over J_RR; likewise J_RA, J_AR
+        RR = self._contract(self.T_RR, [r12, F22 * r12, r21, F11 * r21]
+                            + [np.conj(v) for v in (a12, F11 * a12, a21, F22 * a21)], cells)
+        RA = self._contract(self.T_RA, [-F22 * r12 + F11 * a12 + k12, np.conj(-F11 * r21 + F22 * a21 + k21)], cells)
+        RR[4:] = np.conj(RR[4:])
+        RA[1:] = np.conj(RA[1:])
+        parts = np.concatenate([RR, RA])
         if reduce is not None:
             parts = reduce(parts)
         parts = parts[:, rows]
@@ -346,11 +347,9 @@ class XiGapOperator:
         return [R12, R21, K12, K21]
 
     @staticmethod
-    def _contract(T, vectors, cells, conj=False):
+    def _contract(T, vectors, cells):
         v = np.stack(vectors)
-        if T.on_rows:
-            return T.contract_conj(v) if conj else T.contract(v)
-        return T.contract_conj(v, cells) if conj else T.contract(v, cells)
+        return T.contract(v) if T.on_rows else T.contract(v, cells)
 
     def apply(self, fields, cells: slice = slice(None), rows: slice = slice(None), reduce=None):
         """The map on the unknowns (module docstring)."""
@@ -367,7 +366,8 @@ class XiGapOperator:
         `subspace_residual` = max|K21 + K12*|/max|K| of the image (Σ^K_21 = −(Σ^K_12)*, spec §2.3: zero
         when the physical subspace is invariant, as it must be), `eigen_residual` = max|𝓛v − ρv|/max|𝓛v|
         over the four fields.  For the unconstrained operator, `vector_relation` is the relation's
-        violation by the eigenvector itself (order one for a spurious mode)."""
+        violation by the eigenvector itself (order one for a spurious mode).  With glue off the residual is
+        taken over φ^R only (φ^K is then the quasi-thermal F̂-form, not a mapped unknown)."""
         y = np.asarray(y)
         parts = [y.real] + ([y.imag] if np.iscomplexobj(y) else [])
         v = [self.four_fields(self.expand(p)) for p in parts]
@@ -380,9 +380,10 @@ class XiGapOperator:
         def relation(f):
             k = max(np.max(np.abs(f[2])), np.max(np.abs(f[3])), 1e-300)
             return float(np.max(np.abs(f[3] + np.conj(f[2]))) / k)
-        big = max(max(np.max(np.abs(f)) for f in I), 1e-300)
+        own = 4 if self.glue else 2        # with glue off φ^K is not an unknown: it is F̂-made, not mapped
+        big = max(max(np.max(np.abs(f)) for f in I[:own]), 1e-300)
         return {"subspace_residual": max(relation(f) for f in img),
-                "eigen_residual": float(max(np.max(np.abs(i - rho * f)) for i, f in zip(I, V)) / big),
+                "eigen_residual": float(max(np.max(np.abs(i - rho * f)) for i, f in zip(I[:own], V[:own])) / big),
                 "vector_relation": max(relation(f) for f in v)}
 
     # -- work split over a group of ranks (nepsolve.solvers.distributed.DistributedOperator)

@@ -401,27 +401,68 @@ class LorentzianQuadrature:
             yield slice(start, min(start + self.BLOCK, n))
 
     def resolvent_sums(self, a, V, cells: slice = slice(None)):
+        """Σ_j T_ij V_kj with T_ij = ∫K ρ_j g^R_11: the two kernel terms over one denominator,
+            L[a, s+] − L[a, s−] = [2iw L(a) + (L(s+) − L(s−)) d − iw (L(s+) + L(s−))]/(d² + w²),  d = ξ_i − a,
+        (d² + w² = (a − s+)(a − s−) vanishes only at a = s+, where the numerator does too: those few
+        elements, |a − s+| < CLOSE × (distance to the cell ends), take the stable `dd2`)."""
         lo, hi, rho = self._lo[..., cells], self._hi[..., cells], self._rho[..., cells]
         (sp, sm), (Lsp, Lsm) = self._s, [L[..., cells] for L in self._Ls]
+        f = -self.scale * rho                                   # −C ρ_j/(2πi), (1, 1, cells)
+        A = f * (Lsp - Lsm)                                     # (1, rows, cells)
+        B = f * (-1j * self.w) * (Lsp + Lsm)
+        # |a − s+| ≥ |d² + w²|/|a − s−| and |a − s−| ≥ w + γ_min: flag |d² + w²| < CLOSE·D·(w + Im a)
+        D = CLOSE * np.minimum(np.abs(sp - lo), np.abs(sp - hi))  # (1, rows, cells)
+        xi = self.rows_xi[None, :, None]
         k, n = V.shape[0], a.shape[-1]
         out = np.empty((k, self.n_rows, n), dtype=complex)
         for b in self._blocks(n):
-            A = a[:, b].T[:, None, :]                                          # (ωb, 1, cells)
-            La = cell_log(A, lo, hi)
-            T = dd2(A, sp, lo, hi, La, Lsp) - dd2(A, sm, lo, hi, La, Lsm)
-            T *= -self.scale * rho
+            Ab = a[:, b].T[:, None, :]                                          # (ωb, 1, cells)
+            La = cell_log(Ab, lo, hi)
+            d = xi - Ab
+            T = A * d
+            T += B
+            T += (2j * self.w) * f * La
+            den = d * d
+            den += self.w ** 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                T /= den
+            bad = np.abs(den) < D * (self.w + Ab.imag)
+            if np.any(bad):
+                idx = np.nonzero(bad)
+                ab = np.broadcast_to(Ab, bad.shape)[idx]
+                lo_b, hi_b = np.broadcast_to(lo, bad.shape)[idx], np.broadcast_to(hi, bad.shape)[idx]
+                T[idx] = np.broadcast_to(f, bad.shape)[idx] * (
+                    dd2(ab, np.broadcast_to(sp, bad.shape)[idx], lo_b, hi_b)
+                    - dd2(ab, np.broadcast_to(sm, bad.shape)[idx], lo_b, hi_b))
             out[:, :, b] = np.moveaxis(np.matmul(T, V[:, :, b].transpose(2, 1, 0)), 0, -1).swapaxes(0, 1)
         return out
 
     def pair_tensor(self, a, c):
+        """T_ij = ∫K ρ_j /((a_j − ξ')(c_j + ξ')) = −(C ρ_j/2πi) Σ± ±L[a, c', s±], c' = −c, by the recursion
+        L[a, c', s] = (L[a, c'] − L[c', s])/(a − s) with the stable L[a, c'] of the cell (`dd2`); elements
+        with |a − s| or |c' − s| < CLOSE × (distance of s to the cell ends) take the stable `dd3`."""
         n = a.shape[-1]
-        T = np.empty((n, self.n_rows, self.n_cells), dtype=complex)
-        lo, hi, rho = self._lo, self._hi, self._rho
+        T = np.zeros((n, self.n_rows, self.n_cells), dtype=complex)
+        lo, hi = self._lo, self._hi
+        f = -self.scale * self._rho
         for b in self._blocks(n):
-            A, Cm = a[:, b].T[:, None, :], -c[:, b].T[:, None, :]
+            A, Cm = a[:, b].T[:, None, :], -c[:, b].T[:, None, :]          # (ωb, 1, cells)
             Lac = dd2(A, Cm, lo, hi)
-            T[b] = dd3(A, Cm, self._s[0], lo, hi, Lac) - dd3(A, Cm, self._s[1], lo, hi, Lac)
-        T *= -self.scale * rho
+            Lc = cell_log(Cm, lo, hi)
+            for s, Ls, sign in ((self._s[0], self._Ls[0], 1.0), (self._s[1], self._Ls[1], -1.0)):
+                D = CLOSE * np.minimum(np.abs(s - lo), np.abs(s - hi))
+                e = Cm - s
+                g = A - s
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    t = (Lac - (Lc - Ls) / e) / g
+                bad = (np.abs(e) < D) | (np.abs(g) < D)
+                if np.any(bad):
+                    idx = np.nonzero(bad)
+                    def pick(x):
+                        return np.broadcast_to(x, bad.shape)[idx]
+                    t[idx] = dd3(pick(A), pick(Cm), pick(s), pick(lo), pick(hi), pick(Lac))
+                T[b] += sign * t
+        T *= f
         return DenseTensor(T)
 
 
