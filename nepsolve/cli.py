@@ -134,7 +134,12 @@ operator equals 1, at fixed temperatures, bath rates and drive; `lam` is only th
 T_c (--quantity Tc): at fixed `lam`, both bath temperatures are scaled together (T_b/T_el fixed)
 until the instability; the reported T_c is the electron-bath temperature.
 --axis matsubara uses the independent imaginary-axis solver (equilibrium only: T_b = T_el,
-drive_n = 0).
+drive_n = 0; eliashberg-xi: kernel local, or xi_local at the row ξ = 0).
+
+eliashberg-xi reports, for the critical eigenvector: xi_star (kernel xi_local: the most unstable
+row, found by a scan of ξ ≥ 0 and refined; otherwise the row of its largest |φ^R_12|), Gamma_el0
+there, subspace_residual (its four-field image keeps Σ^K_21 = −(Σ^K_12)*: round-off expected) and
+eigen_residual.  status = complex_leading (with a warning) when the leading eigenvalue is complex.
 
 {UNITS_HELP}
 {_keys_help()}""")
@@ -144,8 +149,9 @@ drive_n = 0).
 @click.option("--quantity", type=click.Choice(["lambda_c", "Tc"]), default="lambda_c", show_default=True)
 @click.option("--axis", type=click.Choice(["real", "matsubara"]), default="real", show_default=True)
 @click.option("--decompose", is_flag=True,
-              help="eliashberg-xi, lambda_c only: also λ_c with the glue off (δφ^K := 0) and with heating "
-                   "off (fel_mode bath): adds lambda_c_glue_off and lambda_c_heating_off.")
+              help="eliashberg-xi, lambda_c only: also λ_c with the glue off (δφ^K := 0), with heating off "
+                   "(fel_mode bath) and with both off: adds lambda_c_glue_off, lambda_c_heating_off, "
+                   "lambda_c_both_off and glue_offset_fraction = (glue off − full)/(glue off − both off).")
 @json_option
 @petsc_option
 def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_options):
@@ -165,8 +171,9 @@ def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_opti
         result = api.critical_coupling(p, petsc_options)
     else:
         result = api.critical_temperature(p, petsc_options)
-    _emit(result, as_json, ["lambda_c", "lambda_c_glue_off", "lambda_c_heating_off", "T_c", "converged",
-                            "message", "wall_time"])
+    _emit(result, as_json, ["lambda_c", "lambda_c_glue_off", "lambda_c_heating_off", "lambda_c_both_off",
+                            "glue_offset_fraction", "xi_star", "T_c", "converged", "status", "subspace_residual",
+                            "warning", "message", "wall_time"])
 
 
 def _matsubara(p, quantity):
@@ -178,9 +185,15 @@ def _matsubara(p, quantity):
             f"(got T_el={p.T_el:g}, T_b={p.T_b:g}, drive_n={p.drive_n:g}); use --axis real for a NESS")
     base = {"axis": "matsubara", "params": p.as_dict()}
     band = {"W": p.W, "dos": p.dos} if hasattr(p, "W") else {}
-    if band and p.kernel != "local":
-        raise click.UsageError("--axis matsubara supports the local kernel only (kernel = local)")
+    if band and p.kernel == "lorentzian":
+        raise click.UsageError("--axis matsubara supports kernel = local and xi_local, not lorentzian")
     try:
+        if band and p.kernel == "xi_local":
+            if quantity != "lambda_c":
+                raise click.UsageError("--axis matsubara --quantity Tc is available for the flat-band model only")
+            lam_c = matsubara.xi_local_lambda_c(p.T_el, p.kappa, p.gamma, 0.0)
+            return {"quantity": "lambda_c", "lambda_c": lam_c, "xi_star": 0.0, "converged": True,
+                    "message": "converged (row xi = 0, the most unstable one in equilibrium)", **base}
         if quantity == "lambda_c":
             lam_c = (matsubara.band_lambda_c(p.T_el, p.kappa, p.gamma, band["W"], band["dos"]) if band
                      else matsubara.lambda_c(p.T_el, p.kappa, p.gamma))

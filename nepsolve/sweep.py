@@ -217,13 +217,23 @@ def estimate_seconds(plan: dict) -> float:
 
 
 def _xi_cost_factor(params: dict) -> float:
-    """ξ model: ≈ 8× the flat band for one row (local kernel), and ≈ 0.6× that per row for the
-    Lorentzian kernel (one row per ξ cell).  Calibrated on xi_tbias (local ≈ 2 s, Lorentzian with
-    20 rows ≈ 25 s per λ_c point at N_ω = 3301 on an idle 2-core machine)."""
+    """ξ model, relative to the flat band at the same N_ω (measured at N_ω = 1331 on this machine):
+    local kernel ≈ 8× (one row); xi_local ≈ 30× (a scan of ≈ 16 independent rows, ≈ 2 s per λ_c);
+    Lorentzian on uniform cells ≈ 8 × 0.6 per row; Lorentzian on graded cells ≈ 0.3 × cells²
+    (rows × cells × ω tensors: ≈ 50 s per λ_c at 50 cells)."""
     if "W" not in params:
         return 1.0
-    if params["kernel"] != "lorentzian":
+    if params["kernel"] == "local":
         return 8.0
+    if params["kernel"] == "xi_local":
+        return 30.0
+    if params.get("xi_grid", "uniform") == "graded":
+        from .models.xi_grid import graded_cells
+        from .physics.params import EliashbergXiParams
+
+        p = EliashbergXiParams(**params)
+        n = graded_cells(p.W, p.central_cell, p.xi_growth, p.xi_hmax).n
+        return 0.3 * n * n
     inner = min(params["W"], params["omega_max"])
     outer = 2 * math.ceil(math.log(params["W"] / inner) / math.log(1.3)) if params["W"] > inner else 0
     return 8.0 * max(1.0, 0.6 * (params["n_xi"] + outer))

@@ -132,8 +132,8 @@ class EliashbergXiParams(EliashbergParams):
     w: float = 1.0
     xi_grid: str = "graded"
     xi_h0: float = 0.0
-    xi_growth: float = 1.3
-    xi_hmax: float = 0.25
+    xi_growth: float = 1.2
+    xi_hmax: float = 0.5
     n_xi: int = 48
     glue: str = "on"
     n_omega: int = 4097
