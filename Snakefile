@@ -11,7 +11,7 @@ if not config:
 include: "workflow/rules/common.smk"
 
 # bookkeeping rules run where snakemake runs, not as cluster jobs
-localrules: all, plan, aggregate, phase_diagram_figure, xi_tbias_figure, xi_drive_figure, xi_distributions, xi_gluemap_figure, interband_f2_solve, interband_f2_figure, interband_figure
+localrules: all, plan, aggregate, phase_diagram_figure, xi_figure, xi_distributions, interband_f2_solve, interband_f2_figure, interband_figure
 
 
 include: "workflow/rules/sweep.smk"

@@ -16,7 +16,6 @@ Public API:
   ξ-model studies (axes `glue` and `fel_mode` give the decomposition full / glue off / heating off):
     decomposition(pd) -> dict
     plot_decomposition(path, out, x, x_scale=None, equilibrium_x=None, formats=None) -> list[str]
-    plot_gluemap(path, out, formats=None) -> list[str]
     plot_distributions(omega, F_el, T_el, nu, F_b, T_b, out, formats=None) -> list[str]  (arrays in)
   interband studies (PORTA_SPEC §5.1; energies in t_c = 1, k in 1/a; see the section at the end):
     plot_interband_ness(cases, out)  F2 (solution files of `nepsolve solve --model interband --out`)
@@ -34,7 +33,7 @@ import h5py
 import numpy as np
 
 __all__ = ["read_phase_diagram", "plot_phase_diagram", "summary_table", "label", "decomposition",
-           "plot_decomposition", "plot_gluemap", "plot_distributions", "plot_interband_ness",
+           "plot_decomposition", "plot_distributions", "subset", "axis_first", "plot_interband_ness",
            "plot_interband_coupling", "plot_interband_recombination", "plot_interband_zeeman",
            "plot_interband_phase", "interband_bcs_slope", "sarma_reference", "zeeman_curves", "label_ib"]
 
@@ -585,6 +584,56 @@ def _select(pd, name, **where):
     return arr[tuple(index)]
 
 
+def subset(pd, **where) -> dict:
+    """The phase diagram `pd` (from `read_phase_diagram`) with the axes in `where` fixed to a value and
+    removed (the fixed values join the config's `fixed` block, so titles and lookups still see them)."""
+    if not where:
+        return pd
+    index = []
+    for a in pd["axes"]:
+        if a in where:
+            c = pd["coords"][a]
+            hits = np.flatnonzero(c == where[a]) if c.dtype.kind == "U" else np.flatnonzero(np.isclose(c, float(where[a])))
+            if not hits.size:
+                raise ValueError(f"{pd['path']}: axis {a!r} has no value {where[a]!r} (values: {list(c)})")
+            index.append(int(hits[0]))
+        else:
+            index.append(slice(None))
+    index = tuple(index)
+    unknown = set(where) - set(pd["axes"])
+    if unknown:
+        raise ValueError(f"{pd['path']}: {sorted(unknown)} are not axes (axes: {pd['axes']})")
+    out = dict(pd)
+    out["axes"] = [a for a in pd["axes"] if a not in where]
+    out["coords"] = {a: c for a, c in pd["coords"].items() if a not in where}
+    out["values"], out["status"] = pd["values"][index], pd["status"][index]
+    out["wall_time"] = None if pd["wall_time"] is None else pd["wall_time"][index]
+    out["data"] = {k: v[index] for k, v in pd["data"].items()}
+    cfg = {}
+    try:
+        cfg = json.loads(pd["attrs"].get("config_json", "{}"))
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        pass
+    cfg["fixed"] = {**(cfg.get("fixed") or {}), **where}
+    out["attrs"] = {**pd["attrs"], "config_json": json.dumps(cfg)}
+    return out
+
+
+def axis_first(pd, name) -> dict:
+    """`pd` with axis `name` moved to the front (arrays transposed alike)."""
+    if name not in pd["axes"]:
+        raise ValueError(f"{pd['path']}: {name!r} is not an axis (axes: {pd['axes']})")
+    k = pd["axes"].index(name)
+    perm = [k] + [i for i in range(len(pd["axes"])) if i != k]
+    out = dict(pd)
+    out["axes"] = [pd["axes"][i] for i in perm]
+    out["coords"] = {a: pd["coords"][a] for a in out["axes"]}
+    out["values"], out["status"] = pd["values"].transpose(perm), pd["status"].transpose(perm)
+    out["wall_time"] = None if pd["wall_time"] is None else pd["wall_time"].transpose(perm)
+    out["data"] = {key: v.transpose(perm) for key, v in pd["data"].items()}
+    return out
+
+
 def decomposition(pd) -> dict:
     """{curve name: array over the remaining axes (order kept)} for the curves of DECOMPOSITION
     present in a phase diagram read by `read_phase_diagram` (needs the axes `glue` and `fel_mode`,
@@ -639,7 +688,8 @@ def _save_all(fig, out, formats):
         plt.close(fig)
 
 
-def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, formats=None):
+def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, formats=None, where=None,
+                       columns=None):
     """λ_c vs one axis for the decomposition curves full / glue off / heating off (/ both off),
     one column of panels per combination of the remaining axes (e.g. γ × kernel), each with
     λ_c on top and the change relative to equilibrium, (λ_c − λ_c^eq)/λ_c^eq in %, below.
@@ -647,14 +697,18 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
     x: the axis on the abscissa; x_scale: a fixed key (e.g. 'T_el') to divide it by (abscissa
     'T_b/T_el'); equilibrium_x: abscissa of the equilibrium point (1 for T_b/T_el, 0 for drive_n),
     marked by a star and used as the reference λ_c^eq of the lower row (all curves coincide there,
-    spec §9 T5).  Returns the written paths.
+    spec §9 T5).  where: axes fixed to one value (e.g. {'kappa': 0.1}: one figure per value);
+    columns: the panel axis laid out in columns (default: the first remaining one).
+    Returns the written paths.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pd = read_phase_diagram(path)
+    pd = subset(read_phase_diagram(path), **(where or {}))
+    if columns is not None:
+        pd = axis_first(pd, columns)
     if x not in pd["axes"]:
         raise ValueError(f"{path}: {x!r} is not an axis (axes: {pd['axes']})")
     curves = decomposition(pd)
@@ -722,59 +776,6 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
             ax.legend(fontsize="x-small")
     sub = _subtitle(pd)
     fig.suptitle(f"{pd['study']}: {label(pd['quantity'])} decomposition" + (f"\n{sub}" if sub else ""),
-                 fontsize="large")
-    return _save_all(fig, out, formats)
-
-
-def plot_gluemap(path, out, *, formats=None):
-    """Where the non-thermal glue matters: λ_c(full) and λ_c(glue off), their difference and the
-    relative difference vs w/Γ_el (Γ_el = `Gamma_el0` of the full point), one curve per band
-    half-width W (labelled Ω/W).  Needs the axes w, W and glue.  Returns the written paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    pd = read_phase_diagram(path)
-    for a in ("w", "W", "glue"):
-        if a not in pd["axes"]:
-            raise ValueError(f"{path}: the glue map needs the axes w, W and glue (axes: {pd['axes']})")
-    if "Gamma_el0" not in pd["data"]:
-        raise ValueError(f"{path}: no Gamma_el0 dataset (aggregate a ξ-model study)")
-    other = [a for a in pd["axes"] if a not in ("w", "W", "glue")]
-    if any(len(pd["coords"][a]) > 1 for a in other):
-        raise ValueError(f"{path}: the glue map takes the axes w, W, glue only (extra: {other})")
-    extra = {a: pd["coords"][a][0] for a in other}
-    full = _select(pd, pd["quantity"], glue="on", **extra)
-    off = _select(pd, pd["quantity"], glue="off", **extra)
-    gam = _select(pd, "Gamma_el0", glue="on", **extra)
-    if [a for a in pd["axes"] if a in ("w", "W")] == ["W", "w"]:      # -> (w, W)
-        full, off, gam = full.T, off.T, gam.T
-    w, W = pd["coords"]["w"].astype(float), pd["coords"]["W"].astype(float)
-    ow, oW = np.argsort(w), np.argsort(W)
-    fig, axs = plt.subplots(1, 3, figsize=(15, 4.8), layout="constrained")
-    colors = _curve_colors(len(W))
-    for k, j in enumerate(oW):
-        x = w[ow] / gam[ow, j]
-        lab = f"Ω/W = {1 / W[j]:.3g} (W = {W[j]:.3g})"
-        axs[0].plot(x, full[ow, j], "o-", color=colors[k], label=lab + ", full")
-        axs[0].plot(x, off[ow, j], "s--", color=colors[k], mfc="none", label=lab + ", glue off")
-        axs[1].plot(x, full[ow, j] - off[ow, j], "o-", color=colors[k], label=lab)
-        axs[2].plot(x, 100 * (full[ow, j] / off[ow, j] - 1), "o-", color=colors[k], label=lab)
-    axs[0].set_ylabel(label(pd["quantity"]))
-    axs[1].set_ylabel("$λ_c$(full) − $λ_c$(glue off)")
-    axs[2].set_ylabel("$λ_c$(full)/$λ_c$(glue off) − 1 [%]")
-    for ax in axs:
-        ax.set_xscale("log")
-        ax.set_xlabel("$w/Γ_{el}(0)$   ($w$ [Ω] / $Γ_{el}$ [Ω])")
-        ax.grid(alpha=0.3, which="both")
-        ax.axvline(1.0, color="0.6", linewidth=0.8, linestyle=":")
-    for ax in axs[1:]:
-        ax.axhline(0, color="0.6", linewidth=0.8)
-    axs[0].legend(fontsize="xx-small", ncols=1)
-    axs[1].legend(fontsize="x-small")
-    sub = _subtitle(pd)
-    fig.suptitle(f"{pd['study']}: where the non-thermal glue changes $λ_c$" + (f"\n{sub}" if sub else ""),
                  fontsize="large")
     return _save_all(fig, out, formats)
 

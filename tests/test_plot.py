@@ -289,15 +289,41 @@ def test_decomposition_figure(tmp_path):
         plot.plot_decomposition(p, tmp_path / "bad", x="drive_n")
 
 
-def test_gluemap_and_distributions_figures(tmp_path):
-    p = tmp_path / "map.h5"
-    write_phase_diagram(p, {"w": [0.2, 0.5, 1.0], "W": [2.0, 5.0], "glue": ["on", "off"]})
-    with pytest.raises(ValueError, match="Gamma_el0"):
-        plot.plot_gluemap(p, tmp_path / "map")
-    with h5py.File(p, "a") as f:
-        f.create_dataset("Gamma_el0", data=np.full((3, 2, 2), 0.1))
-    paths = plot.plot_gluemap(p, tmp_path / "map", formats=("png",))
+def test_forward_scattering_figures_and_shifts(tmp_path):
+    """plot_forward: the shifts are the stated ratios of the decomposition curves; the glue-offset maps
+    (ω_d × n_d, equilibrium row n_d = 0 excluded) and the crossover figure (w × kernel) are drawn; a
+    missing axis is named."""
+    from nepsolve import plot_forward
+
+    p = tmp_path / "drive.h5"
+    write_phase_diagram(p, {"drive_omega": [1.5, 2.0], "drive_n": [0.0, 0.3, 1.0], "gamma": [0.05],
+                            "glue": ["on", "off"], "fel_mode": ["kinetic", "bath"]})
+    pd = plot.read_phase_diagram(p)
+    c = plot.decomposition(pd)
+    sh = plot_forward.shifts(c)
+    full, off, both = c["full"], c["glue off"], c["glue & heating off"]
+    assert np.allclose(sh["offset"], (off - full) / (off - both))
+    assert np.allclose(sh["glue"], full / off - 1) and np.allclose(sh["heating"], off / both - 1)
+    sub = plot.subset(pd, gamma=0.05)
+    assert sub["axes"] == ["drive_omega", "drive_n", "glue", "fel_mode"] and sub["values"].shape == (2, 3, 2, 2)
+    with pytest.raises(ValueError, match="no value"):
+        plot.subset(pd, gamma=0.1)
+    paths = plot_forward.plot_glue_offset(p, tmp_path / "offset", formats=("png",))
     assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"
+    q = tmp_path / "cross.h5"
+    write_phase_diagram(q, {"w": [0.005, 0.05, 0.5], "kernel": ["lorentzian", "xi_local"], "glue": ["on", "off"],
+                            "fel_mode": ["kinetic", "bath"]})
+    with pytest.raises(ValueError, match="Gamma_el0"):
+        plot_forward.plot_crossover(q, tmp_path / "cross")
+    with h5py.File(q, "a") as f:
+        f.create_dataset("Gamma_el0", data=np.full((3, 2, 2, 2), 0.05))
+    paths = plot_forward.plot_crossover(q, tmp_path / "cross", formats=("png",))
+    assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="axes w and kernel"):
+        plot_forward.plot_crossover(p, tmp_path / "bad")
+
+
+def test_distributions_figure(tmp_path):
     w = np.linspace(-5, 5, 201)
     nu = np.linspace(0.02, 5, 100)
     paths = plot.plot_distributions(w, {"a": np.tanh(w / 0.2) * 0.9}, 0.05, nu, 1 / np.tanh(nu / 0.1), 0.05,

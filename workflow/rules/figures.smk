@@ -11,41 +11,48 @@ rule phase_diagram_figure:
 import os
 
 # Study-specific figures of the ξ-model studies (config/xi_*.yaml), keyed by the study name; `rule all`
-# asks for FIGURES[STUDY] (PNG and PDF) next to the generic phase_diagram figure.
+# asks for FIGURES[STUDY] (PNG and PDF) next to the generic phase_diagram figure.  Each figure of
+# XI_FIGURES is (plotting function of nepsolve.plot / nepsolve.plot_forward, keyword arguments).
+XI_FIGURES = {
+    "lambda_c_vs_Tb_ratio": ("plot.plot_decomposition", dict(x="T_b", x_scale="T_el", equilibrium_x=1.0)),
+    "lambda_c_vs_drive": ("plot.plot_decomposition", dict(x="drive_n", equilibrium_x=0.0)),
+    "decomposition_kappa0.1": ("plot.plot_decomposition", dict(x="drive_n", equilibrium_x=0.0, where={"kappa": 0.1},
+                                                              columns="drive_omega")),
+    "decomposition_kappa0.3": ("plot.plot_decomposition", dict(x="drive_n", equilibrium_x=0.0, where={"kappa": 0.3},
+                                                              columns="drive_omega")),
+    "glue_offset": ("plot_forward.plot_glue_offset", dict(x="drive_omega", y="drive_n")),
+    "crossover": ("plot_forward.plot_crossover", dict()),
+}
 FIGURES = {
     "xi_tbias": ["lambda_c_vs_Tb_ratio"],
     "xi_drive": ["lambda_c_vs_drive", "distributions"],
-    "xi_gluemap": ["gluemap"],
+    "xi_local_drive": ["decomposition_kappa0.1", "decomposition_kappa0.3", "glue_offset"],
+    "xi_local_tbias": ["lambda_c_vs_Tb_ratio"],
+    "xi_crossover": ["crossover"],
 }
 STUDY_FIGURES = FIGURES.get(STUDY, [])
 
 
-rule xi_tbias_figure:
-    # λ_c vs T_b/T_el, one panel per (γ, kernel), curves full / glue off / heating off
+rule xi_figure:
+    # one figure of XI_FIGURES from the aggregated phase diagram
     input:
         f"{RESULTS}/phase_diagram.h5",
     output:
-        png=f"{RESULTS}/lambda_c_vs_Tb_ratio.png",
-        pdf=f"{RESULTS}/lambda_c_vs_Tb_ratio.pdf",
+        png=f"{RESULTS}/{{xfig}}.png",
+        pdf=f"{RESULTS}/{{xfig}}.pdf",
+    log:
+        f"{RESULTS}/logs/figure_{{xfig}}.log",
+    wildcard_constraints:
+        xfig="|".join(k.replace(".", r"\.") for k in XI_FIGURES),
     run:
-        from nepsolve import plot
+        import importlib
 
-        plot.plot_decomposition(input[0], f"{RESULTS}/lambda_c_vs_Tb_ratio", x="T_b", x_scale="T_el",
-                                equilibrium_x=1.0, formats=["png", "pdf"])
-
-
-rule xi_drive_figure:
-    # λ_c vs drive occupation n_d, one panel per (ω_d, kernel), decomposition curves
-    input:
-        f"{RESULTS}/phase_diagram.h5",
-    output:
-        png=f"{RESULTS}/lambda_c_vs_drive.png",
-        pdf=f"{RESULTS}/lambda_c_vs_drive.pdf",
-    run:
-        from nepsolve import plot
-
-        plot.plot_decomposition(input[0], f"{RESULTS}/lambda_c_vs_drive", x="drive_n", equilibrium_x=0.0,
-                                formats=["png", "pdf"])
+        module, func = XI_FIGURES[wildcards.xfig][0].rsplit(".", 1)
+        draw = getattr(importlib.import_module(f"nepsolve.{module}"), func)
+        with open(log[0], "w") as fh:
+            for path in draw(input[0], f"{RESULTS}/{wildcards.xfig}", formats=["png", "pdf"],
+                             **XI_FIGURES[wildcards.xfig][1]):
+                print(f"wrote {path}", file=fh)
 
 
 rule xi_distributions:
@@ -63,19 +70,6 @@ rule xi_distributions:
     shell:
         "python {input.script} {input.pd} {input.plan} --out {RESULTS}/distributions "
         "--drive-omega {params.drive_omega} --format png --format pdf --json {output.json}"
-
-
-rule xi_gluemap_figure:
-    # λ_c(full) − λ_c(glue off) vs w/Γ_el, one curve per Ω/W
-    input:
-        f"{RESULTS}/phase_diagram.h5",
-    output:
-        png=f"{RESULTS}/gluemap.png",
-        pdf=f"{RESULTS}/gluemap.pdf",
-    run:
-        from nepsolve import plot
-
-        plot.plot_gluemap(input[0], f"{RESULTS}/gluemap", formats=["png", "pdf"])
 
 
 # ---------------------------------------------------------------------------------------------------
