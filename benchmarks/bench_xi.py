@@ -20,7 +20,7 @@ from nepsolve.models.eliashberg_xi import XiEliashberg
 from nepsolve.physics.params import EliashbergXiParams
 
 BASE = dict(lam=1.0, kappa=0.1, gamma=0.1, T_el=0.1, T_b=0.08, W=4.0, kernel="lorentzian", w=0.5,
-            fel_mode="kinetic", omega_max=8.0)
+            xi_grid="uniform", kernel_norm="peak", fel_mode="kinetic", omega_max=8.0)   # n_xi uniform cells
 
 
 def timed(f, repeat=5):
