@@ -374,7 +374,9 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                 if key in d:
                     observables.setdefault(key, np.full(shape, np.nan))[ix] = d[key][k]
     with atomic_h5(path) as f:
-        _root_attrs(f, "phase_diagram", None, {"study": cfg["study"], "model": cfg["model"],
+        # every parameter that is not an axis, defaults resolved (e.g. kernel_norm): what the points used
+        fixed = {k: v for k, v in plan["points"][0]["params"].items() if k not in names} if plan["points"] else None
+        _root_attrs(f, "phase_diagram", fixed, {"study": cfg["study"], "model": cfg["model"],
                                              "quantity": cfg["quantity"], "axes": names,
                                              "config_json": json.dumps(cfg, sort_keys=True),
                                              "config_hash": plan["config_hash"]})
