@@ -262,8 +262,11 @@ def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, se
         return
     if quantity == "Tc":
         raise click.UsageError("--quantity Tc with an Eliashberg model: use `nepsolve critical --quantity Tc`")
-    result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
-                           deflate=not no_deflation)
+    try:
+        result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
+                               deflate=not no_deflation)
+    except ParameterError as err:         # e.g. a discretization the nonlinear set does not offer
+        raise click.UsageError(str(err)) from None
     if out:
         io.write_solution(out, result)
         result["out"] = out

@@ -178,6 +178,11 @@ def make_plan(config: dict) -> dict:
             params = params_cls(**{**defaults, **cfg["fixed"], **values}).as_dict()
         except ParameterError as err:
             raise SweepConfigError(f"point ({where}): {err}") from None
+        if (cfg["quantity"] == "delta0" and params.get("kernel") == "lorentzian"
+                and params.get("xi_grid") == "graded"):
+            raise SweepConfigError(f"point ({where}): quantity 'delta0' (the nonlinear ξ-resolved solve) needs "
+                                   "'xi_grid' = 'uniform' with kernel 'lorentzian' (the graded grid's exact kernel "
+                                   "integration is built for the linear problem, lambda_c and T_c)")
         points.append({"index": [int(i) for i in index], "params": params,
                        "id": point_id(cfg["model"], cfg["quantity"], params, cfg["petsc_options"])})
     ids = [p["id"] for p in points]
