@@ -287,6 +287,9 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
     well above the solver tolerance.
     """
     t0 = time.perf_counter()
+    if isinstance(params, EliashbergXiParams):
+        from .models.eliashberg_xi_nonlinear import check_supported
+        check_supported(params)         # before any solve
     model = build_model(params)
     normal = _NormalState(petsc_options)
     state = normal(model)               # F_el on the extended grid (flat band) or a NormalState (ξ model)

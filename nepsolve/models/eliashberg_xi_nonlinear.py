@@ -66,7 +66,7 @@ import numpy as np
 from .eliashberg import gap_edge
 from ..physics.params import ParameterError
 from .eliashberg_xi import PI, NormalState, XiEliashberg
-from .xi_grid import PointQuadrature, SeparableQuadrature, dd2
+from .xi_grid import PointQuadrature, dd2
 
 SPLIT = 3e-4          # relative root splitting at (near-)degenerate poles, see module docstring
 TAU3 = np.array([[1.0, -1.0], [-1.0, 1.0]])[:, :, None]   # sign pattern of τ3 X τ3
@@ -183,6 +183,15 @@ def point_functions(A, S, xi, rho):
     return rho * G, rho * _mm(_mm(G, S), dagger(G))
 
 
+def check_supported(params) -> None:
+    """The nonlinear set integrates the kernel outside the cells (local, uniform Lorentzian) or has none
+    (ξ-local); the graded grid's exact kernel–Nambu-resolvent integrals are not built: ParameterError."""
+    if params.kernel == "lorentzian" and params.xi_grid == "graded":
+        raise ParameterError("the nonlinear ξ-resolved solve supports kernel = 'local', 'xi_local', or "
+                             "'lorentzian' with xi_grid = 'uniform'; not the graded grid (its exact "
+                             "kernel integration is built for the linear problem only)")
+
+
 # ------------------------------------------------------------------------------ the problem
 class XiGapProblem:
     """Nonlinear ξ-resolved NESS equations as R(x) = x − 𝓜(x) (module docstring for the layout)."""
@@ -203,10 +212,7 @@ class XiGapProblem:
         self.n_blocks = 8 + len(self.k_keys)
         self.size = self.n_rows * self.n_blocks * self.n_w
         self.needs_keldysh = bool(self.k_keys)
-        if not isinstance(m.quad, (SeparableQuadrature, PointQuadrature)):
-            raise ParameterError("the nonlinear ξ-resolved solve supports kernel = 'local', 'xi_local', or "
-                                 "'lorentzian' with xi_grid = 'uniform'; not the graded grid (its exact "
-                                 "kernel integration is built for the linear problem only)")
+        check_supported(m.params)
         self.row0 = m.row0                                           # nearest ξ = 0 (ties: ξ > 0)
 
     # -------------------------------------------------------------- representation
