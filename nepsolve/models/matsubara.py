@@ -522,10 +522,7 @@ def band_pair_eigenvalue(lam: float, T: float, kappa: float, gamma: float, W: fl
         raise ValueError(f"W must be > 0, got {W!r}")
     T, kappa, gamma, omega_c, _ = _check_common(T, kappa, gamma, omega_c, DEFAULT_MAX_FREQ)
     n = max(_MIN_FREQ, math.ceil(0.5 * (omega_c / (math.pi * T) + 1.0)))
-    a = _boson_kernel(lam, T, kappa, n)
-    idx = np.arange(n)
-    diff = a[np.abs(idx[:, None] - idx[None, :])] - a[idx[:, None] + idx[None, :] + 1]
-    summ = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    a, diff, summ = _folded_kernels(lam, T, kappa, n)
     wt_inf = _omega_tilde_from(a, T, gamma, n)          # π-part, exact
     wt = wt_inf.copy()
     for _ in range(500):
@@ -540,16 +537,31 @@ def band_pair_eigenvalue(lam: float, T: float, kappa: float, gamma: float, W: fl
     return float(np.linalg.eigvalsh(A)[-1])
 
 
-def band_lambda_c(T: float, kappa: float, gamma: float, W: float, dos: str = "flat",
-                  omega_c: float = 200.0, rtol: float = 1e-10) -> float:
-    """λ_c of the finite band (root of band_pair_eigenvalue = 1, Brent)."""
-    f = lambda lam: band_pair_eigenvalue(lam, T, kappa, gamma, W, dos, omega_c) - 1.0   # noqa: E731
-    hi = 0.5
+def _unit_crossing(rho, start: float, rtol: float, where: str) -> float:
+    """λ with rho(λ) = 1 for an increasing rho: doubling from `start`, then Brent."""
+    f = lambda lam: rho(lam) - 1.0   # noqa: E731
+    hi = start
     while f(hi) < 0:
         hi *= 2
         if hi > 100:
-            raise NoInstabilityError(f"no instability for lam <= 100 at T = {T:g}, W = {W:g}")
-    return brentq(f, hi / 2 if hi > 0.5 else 1e-3, hi, xtol=1e-14, rtol=rtol)
+            raise NoInstabilityError(f"no instability for lam <= 100 at {where}")
+    return brentq(f, hi / 2 if hi > start else 1e-3, hi, xtol=1e-14, rtol=rtol)
+
+
+def _folded_kernels(lam, T, kappa, n):
+    """λ(ω_n − ω_m) ∓ λ(ω_n + ω_m) for n, m < n (the sums over m < 0 folded onto m ≥ 0)."""
+    a = _boson_kernel(lam, T, kappa, n)
+    idx = np.arange(n)
+    minus = a[np.abs(idx[:, None] - idx[None, :])]
+    plus = a[idx[:, None] + idx[None, :] + 1]
+    return a, minus - plus, minus + plus
+
+
+def band_lambda_c(T: float, kappa: float, gamma: float, W: float, dos: str = "flat",
+                  omega_c: float = 200.0, rtol: float = 1e-10) -> float:
+    """λ_c of the finite band (root of band_pair_eigenvalue = 1, Brent)."""
+    return _unit_crossing(lambda lam: band_pair_eigenvalue(lam, T, kappa, gamma, W, dos, omega_c), 0.5, rtol,
+                          f"T = {T:g}, W = {W:g}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -569,10 +581,7 @@ def xi_local_normal_state(lam: float, T: float, kappa: float, gamma: float, xi: 
 
     T, kappa, gamma, omega_c, _ = _check_common(T, kappa, gamma, omega_c, DEFAULT_MAX_FREQ)
     n = max(_MIN_FREQ, math.ceil(0.5 * (omega_c / (math.pi * T) + 1.0)))
-    a = _boson_kernel(lam, T, kappa, n)
-    idx = np.arange(n)
-    diff = a[np.abs(idx[:, None] - idx[None, :])] - a[idx[:, None] + idx[None, :] + 1]
-    summ = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    _, diff, summ = _folded_kernels(lam, T, kappa, n)
     w = matsubara_frequencies(T, n)
 
     def residual(x):
@@ -601,10 +610,5 @@ def xi_local_pair_eigenvalue(lam: float, T: float, kappa: float, gamma: float, x
 def xi_local_lambda_c(T: float, kappa: float, gamma: float, xi: float = 0.0, rho: float = 1.0,
                       omega_c: float = 60.0, rtol: float = 1e-10) -> float:
     """λ_c of one row of the ξ-local model (root of xi_local_pair_eigenvalue = 1, Brent)."""
-    f = lambda lam: xi_local_pair_eigenvalue(lam, T, kappa, gamma, xi, rho, omega_c) - 1.0   # noqa: E731
-    hi = 0.25
-    while f(hi) < 0:
-        hi *= 2
-        if hi > 100:
-            raise NoInstabilityError(f"no instability for lam <= 100 at T = {T:g}, xi = {xi:g}")
-    return brentq(f, hi / 2 if hi > 0.25 else 1e-3, hi, xtol=1e-14, rtol=rtol)
+    return _unit_crossing(lambda lam: xi_local_pair_eigenvalue(lam, T, kappa, gamma, xi, rho, omega_c), 0.25, rtol,
+                          f"T = {T:g}, xi = {xi:g}")
