@@ -106,12 +106,15 @@ def test_local_wide_band_matches_flat_band_solver(tmp_path):
     assert np.allclose(back["delta"], a["delta"]) and back["attrs"]["delta0"] == res["delta0"]
 
 
-def test_nonlinear_threshold_is_linear_lambda_c():
-    """W = 10 (band effects O(Ω/W) are large): max|φ|² of the nonlinear solutions just above the
-    linear λ_c (eigenvalue route, `critical_coupling`) extrapolates to zero at λ_c; just below it
-    only the normal state exists."""
-    p = EliashbergXiParams(**EQ, W=10.0)
-    lc = api.critical_coupling(p)["lambda_c"]
+@pytest.mark.parametrize("kernel", ["local", "xi_local"])
+def test_nonlinear_threshold_is_linear_lambda_c(kernel):
+    """W = 10 (band effects O(Ω/W) are large), or the ξ-local kernel at its most unstable row ξ = 0:
+    max|φ|² of the nonlinear solutions just above the linear λ_c (eigenvalue route in the physical
+    subspace, `critical_coupling`) extrapolates to zero at λ_c; just below it only the normal state exists."""
+    p = EliashbergXiParams(**EQ, W=10.0, kernel=kernel)
+    r = api.critical_coupling(p)
+    assert r["xi_star"] == 0.0
+    lc = r["lambda_c"]
     below = api.solve_gap(p.replace(lam=0.98 * lc))
     assert below["converged"] and not below["superconducting"] and below["phi_max"] < 1e-8
     steps = np.array([0.01, 0.02, 0.04])
