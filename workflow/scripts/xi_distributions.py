@@ -51,14 +51,13 @@ def snapshot(pd_path, plan_path, drive_omega: float, drive_n: float | None = Non
         params = EliashbergXiParams(**{**p["params"], "lam": lam})
         model = XiEliashberg(params)
         normal = api._NormalState()(model)
-        centers = model.cells.centers
-        row = int(model.row_of_cell[int(np.argmin(np.abs(centers)))])
+        row = model.row0                        # the row nearest ξ = 0
         omega = model.omega
         F = np.asarray(normal.F[row], dtype=float)
         th = np.tanh(omega / (2 * params.T_el))
         m = model.grid.m
         slope = (F[m + 1] - F[m - 1]) / (2 * model.grid.dw)
-        xi0 = float(centers[np.argmin(np.abs(centers))])
+        xi0 = float(model.rows_xi[row])
         lab = f"{params.kernel} kernel, λ = $λ_c$ = {lam:.3g}"
         states[lab] = F
         summary["states"].append({"kernel": params.kernel, "W": params.W, "w": params.w, "lambda": lam,
