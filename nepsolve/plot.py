@@ -432,6 +432,9 @@ def _figure(pd):
             fig.colorbar(mesh, ax=ax, label=label(quantity))
     else:
         inner, extra, n_panels = _panel_axes(names, coords)
+        if n_panels > MAX_PANELS and {"glue", "fel_mode"} <= set(names):
+            # a decomposition study: the generic figure shows the full model; its own figures show the rest
+            return _figure(subset(pd, glue="on", fel_mode="kinetic"))
         if n_panels > MAX_PANELS:
             sizes = " x ".join(f"{names[i]} ({len(coords[names[i]])})" for i in extra)
             raise ValueError(f"{pd['path']}: {len(names)} axes need {n_panels} panels ({sizes}); at most "
