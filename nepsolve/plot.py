@@ -764,8 +764,9 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
             for a in (ax, axr):
                 a.axvline(equilibrium_x, color="0.6", linewidth=0.8, linestyle=":")
             axr.axhline(0, color="0.6", linewidth=0.8)
-        full = curves["full"][idx]
-        if np.nanmax(np.abs(full)) / max(np.nanmin(np.abs(full)), 1e-300) > 8:
+        drawn = np.concatenate([np.ravel(c[idx]) for c in curves.values()])
+        drawn = np.abs(drawn[np.isfinite(drawn)])
+        if drawn.size and drawn.max() / max(drawn.min(), 1e-300) > 8:
             ax.set_yscale("log")
         ax.set_title(", ".join(f"{_symbol(a)} = {_format_value(pd['coords'][a][j])}" for a, j in where.items()),
                      fontsize="medium", loc="left")

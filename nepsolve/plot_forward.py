@@ -26,19 +26,18 @@ def shifts(curves: dict) -> dict:
                 "offset": (off - full) / (off - both)}
 
 
-def _heat(ax, fig, xv, yv, z, title, cmap, vmin=None, vmax=None, fmt="{:.2f}", center=None):
+def _heat(ax, fig, xv, yv, z, title, cmap, fmt="{:.2f}", norm="symlog"):
+    """Annotated heat map of z[x, y]; norm 'symlog' (percent shifts spanning 0.01 … 10⁴, linear below 1)
+    or 'unit' (the offset fraction on [0, 1], clipped)."""
     import matplotlib.colors as mcolors
 
     finite = np.isfinite(z)
-    lo = np.nanmin(z) if finite.any() else -1.0
-    hi = np.nanmax(z) if finite.any() else 1.0
-    lo, hi = (vmin if vmin is not None else lo), (vmax if vmax is not None else hi)
-    if center is not None:
-        half = max(abs(lo - center), abs(hi - center), 1e-12)
-        norm = mcolors.TwoSlopeNorm(center, center - half, center + half)
+    if norm == "unit":
+        nm = mcolors.Normalize(0.0, 1.0, clip=True)
     else:
-        norm = mcolors.Normalize(lo, hi)
-    im = ax.imshow(np.ma.masked_invalid(z.T), origin="lower", cmap=cmap, norm=norm, aspect="auto")
+        top = max(np.nanmax(np.abs(z)) if finite.any() else 1.0, 1.0)
+        nm = mcolors.SymLogNorm(linthresh=1.0, vmin=-top, vmax=top)
+    im = ax.imshow(np.ma.masked_invalid(z.T), origin="lower", cmap=cmap, norm=nm, aspect="auto")
     for i, j in itertools.product(range(len(xv)), range(len(yv))):
         text = fmt.format(z[i, j]) if np.isfinite(z[i, j]) else "n/a"
         ax.text(i, j, text, ha="center", va="center", fontsize="x-small",
@@ -70,10 +69,10 @@ def plot_glue_offset(path, out, *, x="drive_omega", y="drive_n", where=None, for
     xv, yv = pd["coords"][x], pd["coords"][y]
     eq_at = np.flatnonzero(np.isclose(yv.astype(float), 0.0)) if yv.dtype.kind != "U" else np.array([])
     keep = np.array([j for j in range(len(yv)) if j not in set(eq_at)])
-    rows = [("full: $λ_c/λ_c^{eq} - 1$ [%]", "RdBu_r", "{:+.1f}", 0.0),
-            ("heating shift: $λ_c$(glue off)/$λ_c$(both off) − 1 [%]", "Reds", "{:+.1f}", None),
-            ("glue shift: $λ_c$(full)/$λ_c$(glue off) − 1 [%]", "Blues_r", "{:+.1f}", None),
-            ("offset fraction (glue off − full)/(glue off − both off)", "viridis", "{:.2f}", None)]
+    rows = [("full: $λ_c/λ_c^{eq} - 1$ [%]", "RdBu_r", "{:+.1f}", "symlog"),
+            ("heating shift: $λ_c$(glue off)/$λ_c$(both off) − 1 [%]", "RdBu_r", "{:+.1f}", "symlog"),
+            ("glue shift: $λ_c$(full)/$λ_c$(glue off) − 1 [%]", "RdBu_r", "{:+.1f}", "symlog"),
+            ("offset fraction (glue off − full)/(glue off − both off)", "viridis", "{:.2f}", "unit")]
     fig, axs = plt.subplots(len(rows), max(len(combos), 1), figsize=(4.3 * max(len(combos), 1), 3.4 * len(rows)),
                             layout="constrained", squeeze=False)
     for c, combo in enumerate(combos):
@@ -82,14 +81,15 @@ def plot_glue_offset(path, out, *, x="drive_omega", y="drive_n", where=None, for
         eq = full[:, eq_at[0]] if eq_at.size else np.full(len(xv), np.nan)
         data = [100 * (full / eq[:, None] - 1), 100 * sh["heating"][idx], 100 * sh["glue"][idx], sh["offset"][idx]]
         head = ", ".join(f"{_symbol(a)} = {_format_value(pd['coords'][a][k])}" for a, k in zip(rest, combo))
-        for r, ((title, cmap, fmt, center), z) in enumerate(zip(rows, data)):
+        for r, ((title, cmap, fmt, norm), z) in enumerate(zip(rows, data)):
             ax = axs[r, c]
             _heat(ax, fig, xv, yv[keep], z[:, keep], (head + "\n" if r == 0 and head else "") + title, cmap,
-                  fmt=fmt, center=center)
+                  fmt=fmt, norm=norm)
             ax.set_xlabel(label(x))
             ax.set_ylabel(label(y))
     sub = _subtitle(pd)
-    fig.suptitle(f"{pd['study']}: drive heating and the non-thermal glue" + (f"\n{sub}" if sub else ""),
+    fig.suptitle(f"{pd['study']}: drive heating and the non-thermal glue (n/a: a decomposition needed has no real "
+                 f"crossing, e.g. no $λ_c$ ≤ 50, or a complex leading eigenvalue)" + (f"\n{sub}" if sub else ""),
                  fontsize="large")
     return _save_all(fig, out, formats)
 
