@@ -37,7 +37,7 @@ __all__ = ["read_phase_diagram", "plot_phase_diagram", "summary_table", "label",
            "plot_interband_coupling", "plot_interband_recombination", "plot_interband_zeeman",
            "plot_interband_phase", "interband_bcs_slope", "sarma_reference", "zeeman_curves", "label_ib"]
 
-STATUS_OK, STATUS_FAILED, STATUS_MISSING = 0, 1, 2
+STATUS_OK, STATUS_FAILED, STATUS_MISSING, STATUS_COMPLEX = 0, 1, 2, 3
 MAX_PANELS = 12
 MAX_CURVE_VALUES = 4          # an axis with at most this many values is drawn as one curve per value
 
@@ -50,6 +50,7 @@ LABELS = {
 }
 _PLAIN = {"lambda_c": "λ_c", "T_c": "T_c [Ω]", "delta0": "Δ_0 [Ω]"}   # for the text summary
 _FAILED_STYLE = dict(marker="x", color="red", linestyle="none", markersize=8, markeredgewidth=1.8)
+_COMPLEX_STYLE = dict(marker="D", markerfacecolor="none", linestyle="none", markersize=7, markeredgewidth=1.6)
 _MISSING_STYLE = dict(marker="x", color="red", alpha=0.45, linestyle="none", markersize=8, markeredgewidth=1.2)
 _IMAGE_SUFFIXES = {"png", "pdf", "svg", "svgz", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp"}
 
@@ -715,6 +716,7 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
     if x not in pd["axes"]:
         raise ValueError(f"{path}: {x!r} is not an axis (axes: {pd['axes']})")
     curves = decomposition(pd)
+    codes = decomposition({**pd, "values": pd["status"].astype(float), "status": np.zeros_like(pd["status"])})
     rest = [a for a in pd["axes"] if a not in ("glue", "fel_mode")]      # axes of the curve arrays
     panel, combos = _panel_grid(pd, [x])
     if len(combos) > MAX_PANELS:
@@ -753,11 +755,13 @@ def plot_decomposition(path, out, x, *, x_scale=None, equilibrium_x=None, format
             ax.plot(xv[order][good], y[good], label=name, **style)
             if np.isfinite(eq):
                 axr.plot(xv[order][good], 100 * (y[good] / eq - 1), **style)
-            bad = ~good
-            if bad.any():
-                ax.plot(xv[order][bad], np.full(bad.sum(), 0.04 + 0.06 * k), transform=ax.get_xaxis_transform(),
-                        clip_on=False, gid="failed", label=f"{name}: failed ({bad.sum()})",
-                        **dict(_FAILED_STYLE, color=style["color"]))
+            cplx = ~good & (codes[name][idx] == STATUS_COMPLEX)
+            bad = ~good & ~cplx
+            for mask, what, mstyle in ((bad, "failed", _FAILED_STYLE), (cplx, "complex leading ρ", _COMPLEX_STYLE)):
+                if mask.any():
+                    ax.plot(xv[order][mask], np.full(mask.sum(), 0.04 + 0.06 * k), transform=ax.get_xaxis_transform(),
+                            clip_on=False, gid="failed", label=f"{name}: {what} ({mask.sum()})",
+                            **dict(mstyle, color=style["color"]))
         if np.isfinite(eq):
             ax.plot([equilibrium_x], [eq], marker="*", color="gold", markeredgecolor="k", markersize=15,
                     linestyle="none", zorder=6, label=f"equilibrium ($λ_c$ = {eq:.4g})")
