@@ -115,14 +115,33 @@ class _RhoTracker:
         return info
 
 
-def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, comm=None):
-    track = _RhoTracker(make_params, sector, petsc_options, comm)
-    cr = critical.find_crossing(track, x0, increasing, lo, hi, rtol=rtol)
-    info = {"converged": cr.converged, "message": cr.message, "rho_evaluations": len(cr.evaluations),
-            **track.info()}
-    if cr.converged and track.last is not None:
+def _crossing(make_params, x0, increasing, lo, hi, petsc_options, sector, rtol, comm=None, rows=None):
+    """x with ρ(x) = 1 (critical.find_crossing) and the diagnostics of its eigenvector.  `rows`: the ξ rows of
+    the ξ-local kernel to search (critical.most_unstable_member: the row unstable at the others' crossing
+    wins; rows compared by the real part of their leading eigenvalue, complex off ξ = 0 out of
+    equilibrium); adds `xi_star` and the profile ρ(ξ, x_c) over the rows."""
+    track = _RhoTracker(make_params, sector, petsc_options, comm, measure="real" if rows is None else "leading")
+    if rows is None:
+        cr = critical.find_crossing(track, x0, increasing, lo, hi, rtol=rtol)
+        value, converged, message, evals, extra = cr.value, cr.converged, cr.message, len(cr.evaluations), {}
+        at = None
+    else:
+        def crossing_at(xi, start):
+            return critical.find_crossing(lambda x: track(x, [xi]), x0 if start is None else start,
+                                          increasing, lo, hi, rtol=rtol)
+        fam = critical.most_unstable_member(crossing_at, lambda xi, x: track(x, [xi]), rows)
+        value, converged, message, evals = fam.value, fam.converged, fam.message, fam.evaluations
+        extra = {"xi_profile": [[x, r] for x, r in fam.profile],
+                 "xi_profile_max_rho": max((r for _, r in fam.profile), default=float("nan"))}
+        at = [fam.label]
+        if converged:
+            track(value, at)                 # the answer's own eigenvector, for its diagnostics
+    info = {"converged": converged, "message": message, "rho_evaluations": evals, **extra, **track.info()}
+    if converged and track.last is not None:
         info.update(eigen_diagnostics(*track.last))
-    return cr.value, info
+        if at is not None:
+            info["xi_star"] = at[0]
+    return value, info
 
 
 def eigen_diagnostics(op, eig, normal) -> dict:
@@ -171,11 +190,9 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
     on a PETSc Vec distributed over it (rows owned, cells of the ξ' quadrature split), and the gap
     operator's matvecs are split the same way; ARPACK itself runs on every rank on identical vectors."""
     t0 = time.perf_counter()
-    if isinstance(params, EliashbergXiParams) and params.kernel == "xi_local":
-        lam_c, info = _xi_local_crossing(params, petsc_options, rtol, xi_row)
-    else:
-        lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
-                                petsc_options, sector, rtol, comm)
+    rows = _xi_rows(params, xi_row)
+    lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
+                            petsc_options, sector, rtol, comm if rows is None else None, rows)
     if not info["converged"]:
         info["status"] = "no_crossing"
     out = {"quantity": "lambda_c", "lambda_c": lam_c, **info, "wall_time": time.perf_counter() - t0,
@@ -200,24 +217,11 @@ def xi_scan_rows(params: EliashbergXiParams) -> np.ndarray:
     return np.array(xs + [top])
 
 
-def _xi_local_crossing(params, petsc_options, rtol, xi_row=None):
-    """λ_c of the ξ-local kernel: the most unstable row (critical.most_unstable_member), or of row `xi_row`."""
-    track = _RhoTracker(lambda lam: params.replace(lam=lam), "even", petsc_options, measure="leading")
-
-    def crossing_at(xi, start):
-        return critical.find_crossing(lambda lam: track(lam, [xi]), params.lam if start is None else start,
-                                      True, 1e-3, 50.0, rtol=rtol)
-
-    scan = xi_scan_rows(params) if xi_row is None else [xi_row]
-    fam = critical.most_unstable_member(crossing_at, lambda xi, lam: track(lam, [xi]), scan)
-    info = {"converged": fam.converged, "message": fam.message, "rho_evaluations": fam.evaluations,
-            "xi_profile": [[x, r] for x, r in fam.profile],
-            "xi_profile_max_rho": max((r for _, r in fam.profile), default=float("nan")), **track.info()}
-    if fam.converged:
-        track(fam.value, [fam.label])        # the answer's own eigenvector, for its diagnostics
-        info.update(eigen_diagnostics(*track.last))
-        info["xi_star"] = fam.label
-    return fam.value, info
+def _xi_rows(params, xi_row=None):
+    """The rows a critical search runs over: None (one problem), or the ξ-local scan (or the pinned row)."""
+    if not (isinstance(params, EliashbergXiParams) and params.kernel == "xi_local"):
+        return None
+    return xi_scan_rows(params) if xi_row is None else [xi_row]
 
 
 def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8, comm=None) -> dict:
@@ -249,8 +253,9 @@ def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8
 
 
 def critical_temperature(params: EliashbergParams, petsc_options=None, sector: str = "even",
-                         rtol: float = 1e-8) -> dict:
+                         rtol: float = 1e-8, xi_row: float | None = None) -> dict:
     """T_c at fixed λ: both bath temperatures scaled together, T_b/T_el fixed (reported T_c is T_el).
+    ξ-local kernel: the highest T_c over the rows (as for λ_c), with `xi_star`; `xi_row` pins a row.
 
     The search stays on temperatures the grid resolves (Δω ≤ T/5, spec §8.1); a T_c below that
     is reported as not found with the n_omega needed to look further down.
@@ -261,9 +266,11 @@ def critical_temperature(params: EliashbergParams, petsc_options=None, sector: s
     lo = 5.0 * params.dw / t_min * (1 + 1e-9)
     hi = 10.0 / max(T_el0, T_b0)
     s, info = _crossing(lambda s: params.replace(T_el=s * T_el0, T_b=s * T_b0), 1.0, False, lo, hi,
-                        petsc_options, sector, rtol)
-    if not info["converged"] and s != s:
-        info["message"] += (f"; the grid resolves T_el >= {lo * T_el0:.3g} only: raise n_omega to look lower")
+                        petsc_options, sector, rtol, rows=_xi_rows(params, xi_row))
+    if not info["converged"]:
+        info["status"] = "no_crossing"
+        if s != s:
+            info["message"] += f"; the grid resolves T_el >= {lo * T_el0:.3g} only: raise n_omega to look lower"
     return {"quantity": "T_c", "T_c": s * T_el0, "T_b_at_Tc": s * T_b0, **info,
             "wall_time": time.perf_counter() - t0, "params": params.as_dict()}
 

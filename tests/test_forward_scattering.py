@@ -232,3 +232,13 @@ def test_grid_convergence_xi_local_and_graded():
     print(out)
     assert abs(out["fine"][0] - out["base"][0]) / out["base"][0] < 5e-3
     assert abs(out["fine"][1] - out["base"][1]) < 0.05 * abs(out["base"][1])
+
+
+def test_xi_local_critical_temperature_inverts_lambda_c():
+    """ξ-local T_c (the hottest row's crossing; here ξ* = 0 in equilibrium) and λ_c at that T_c agree:
+    λ_c(T_c(λ)) = λ (two independent searches over the same rows)."""
+    p = xi(kernel="xi_local", lam=2.5)
+    tc = api.critical_temperature(p)
+    assert tc["converged"] and tc["xi_star"] == 0.0 and tc["xi_profile_max_rho"] <= 1.0 + 1e-7
+    back = api.critical_coupling(p.replace(T_el=tc["T_c"], T_b=tc["T_b_at_Tc"], lam=2.0))
+    assert abs(back["lambda_c"] - 2.5) < 1e-6

@@ -72,11 +72,12 @@ class FamilyResult:
 
 def most_unstable_member(crossing_at: Callable, rho_at: Callable, labels, tol: float = 1e-7,
                          max_rounds: int = 5) -> FamilyResult:
-    """min_x c*(x) for ρ(x, c) increasing in c.
+    """The most unstable member: the one whose crossing c*(x) is reached first — min_x c*(x) for ρ(x, c)
+    increasing in c (a coupling), max_x c*(x) for ρ decreasing in c (a temperature).
 
     `crossing_at(x, start)` → CrossingResult of ρ(x, ·) = 1 from `start` (None: the caller's default);
     `rho_at(x, c)` → ρ.  Start at labels[0]; then, at the current critical value c, scan ρ(x, c) over
-    `labels`: if some member exceeds 1 + tol it is more unstable — its maximum is refined (bounded
+    `labels`: if some member exceeds 1 + tol it is still unstable at c, hence more unstable — its maximum is refined (bounded
     Brent between the neighbouring labels) and its own crossing becomes the new c.  Ends when the whole
     scan stays ≤ 1 + tol at c, which is also the check reported with the answer (`profile`)."""
     from scipy.optimize import minimize_scalar
