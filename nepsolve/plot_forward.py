@@ -138,6 +138,10 @@ def plot_crossover(path, out, *, formats=None):
             ref = curves[name][(order[0], kx) + tuple(combo)]
             if np.isfinite(ref):
                 ax.axhline(ref, color=st["color"], linewidth=0.9, alpha=0.6, linestyle=st.get("linestyle", "-"))
+        drawn = np.concatenate([np.ravel(curves[n][sel]) for n in styles])
+        drawn = drawn[np.isfinite(drawn)]
+        if drawn.size and drawn.max() / max(drawn.min(), 1e-300) > 8:
+            ax.set_yscale("log")
         ax.set_ylabel(label(pd["quantity"]) + "  (lines: ξ-local)")
         ax.set_title(head, fontsize="medium", loc="left")
         ax.legend(fontsize="x-small")
@@ -148,6 +152,9 @@ def plot_crossover(path, out, *, formats=None):
             if np.isfinite(ref):
                 ax.axhline(100 * ref, color=st["color"], linewidth=0.9, alpha=0.6)
         ax.axhline(0, color="0.6", linewidth=0.8)
+        both = 100 * np.concatenate([np.ravel(sh["heating"][sel]), np.ravel(sh["glue"][sel])])
+        if np.nanmax(np.abs(both)) > 100:
+            ax.set_yscale("symlog", linthresh=10.0)
         ax.set_ylabel("shift [%]  (lines: ξ-local)")
         ax.legend(fontsize="x-small")
         ax = axs[2, c]
