@@ -13,7 +13,7 @@ from scipy.optimize import brentq
 
 from .models.eliashberg import FlatBandEliashberg
 from .models.eliashberg_xi import NormalState, XiEliashberg
-from .models.eliashberg_xi_nonlinear import XiGapProblem
+from .models.eliashberg_xi.nonlinear import XiGapProblem
 from .physics.params import EliashbergParams, EliashbergXiParams
 from .solvers import critical, deflation, eigen, snes
 
@@ -295,7 +295,7 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
     """
     t0 = time.perf_counter()
     if isinstance(params, EliashbergXiParams):
-        from .models.eliashberg_xi_nonlinear import check_supported
+        from .models.eliashberg_xi.nonlinear import check_supported
         check_supported(params)         # before any solve
     model = build_model(params)
     normal = _NormalState(petsc_options)

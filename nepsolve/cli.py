@@ -10,7 +10,8 @@ import sys
 import click
 import numpy as np
 
-from .physics.params import MODEL_PARAMS, XI_SPECS, ParameterError, parse_assignments
+from . import registry
+from .physics.params import XI_SPECS, ParameterError, parse_assignments
 
 UNITS_HELP = """\b
 Units and conventions
@@ -21,12 +22,12 @@ Units and conventions
 """
 
 
-def _keys_help(model: str = "eliashberg-xi") -> str:
-    specs = MODEL_PARAMS[model].specs()
-    head = {"eliashberg-xi": "keys after n_omega/omega_max only with --model eliashberg-xi:",
-            "eliashberg": "--model eliashberg:",
-            "interband": "--model interband (energies in units of t_c = 1; presets R1 R2 R3 G1):"}[model]
-    lines = ["\b", "Parameters (--set KEY=VALUE, repeatable); " + head]
+def _keys_help(model: str = "eliashberg-xi", click_block: bool = True) -> str:
+    """The parameter table of a registered model (`click_block`: keep click from rewrapping it in --help)."""
+    spec = registry.get(model)
+    specs = spec.params.specs()
+    lines = ["\b"] if click_block else []
+    lines.append("Parameters (--set KEY=VALUE, repeatable); " + (spec.keys_heading or f"--model {model}:"))
     for k, s in specs.items():
         lines.append(f"  {k:<12} {s.doc}; {s.describe()}")
     return "\n".join(lines)
@@ -58,9 +59,12 @@ def _inputs(sets, config=None, petsc_cli=None, model: str = "eliashberg", preset
 
     values, petsc_config = _load_config(config)
     values.pop("model", None)
-    cls = MODEL_PARAMS[model]
-    if preset is not None and model != "interband":
-        raise click.UsageError("--preset needs --model interband (presets R1, R2, R3, G1 of PORTA_SPEC §5.2)")
+    spec = registry.get(model)
+    cls = spec.params
+    if preset is not None and preset not in spec.presets:
+        offered = {name: m.presets for name, m in registry.models().items() if m.presets}
+        raise click.UsageError(f"--preset {preset} is not a preset of --model {model}; presets: "
+                               + "; ".join(f"{name}: {', '.join(p)}" for name, p in offered.items()))
     try:
         base = cls.preset(preset) if preset else None
         base = parse_assignments([f"{k}={v}" for k, v in values.items()], base, cls=cls)
@@ -96,14 +100,13 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 petsc_option = click.option("--petsc-options", default=None, metavar="'-key value ...'",
                             help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'.")
 model_option = click.option(
-    "--model", type=click.Choice(list(MODEL_PARAMS)), default="eliashberg", show_default=True,
-    help="eliashberg: local coupling, infinite flat band (Fermi-surface limit).  eliashberg-xi: "
-         "frequency–momentum (ξ-resolved) model with band half-width W, DOS shape, local or Lorentzian "
-         "kernel (width w) and the non-thermal glue switch (glue = on|off).  interband: laser-driven "
-         "two-band semiconductor with phonon baths and radiative recombination (PORTA_SPEC; `solve` only).")
-preset_option = click.option("--preset", type=click.Choice(["R1", "R2", "R3", "G1"]), default=None,
-                             help="--model interband: reference parameter set of PORTA_SPEC §5.2 (then --config, "
-                                  "then --set).")
+    "--model", type=click.Choice(list(registry.models())), default="eliashberg", show_default=True,
+    help="  ".join(f"{name}: {spec.summary}." for name, spec in registry.models().items()))
+preset_option = click.option(
+    "--preset", type=click.Choice(sorted({p for m in registry.models().values() for p in m.presets})), default=None,
+    help="A reference parameter set of the model (" + "; ".join(
+        f"{name}: {', '.join(m.presets)}" for name, m in registry.models().items() if m.presets)
+    + "); then --config, then --set.")
 config_option = click.option("--config", type=click.Path(exists=True, dir_okay=False), default=None,
                              help="YAML file of model keys and optional petsc_options; --set overrides it.")
 
@@ -124,7 +127,7 @@ def main():
 {UNITS_HELP}""")
 @model_option
 def keys(model):
-    click.echo(_keys_help(model))
+    click.echo(_keys_help(model, click_block=False))
 
 
 @main.command(help=f"""Critical coupling λ_c (default) or critical temperature T_c.

@@ -23,13 +23,16 @@ import numpy as np
 from . import __version__
 
 UNITS = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
-INTERBAND_UNITS = ("energies, temperatures and rates in units of t_c = 1 (tight binding) or of the parabolic-band "
-                   "unit; momenta in 1/a (hbar = k_B = 1)")
 
 
 def units_for(model: str | None) -> tuple[str, str]:
-    """(units sentence, unit symbol of energies) of a model's files."""
-    return (INTERBAND_UNITS, "t_c") if model == "interband" else (UNITS, "Omega")
+    """(units sentence, unit symbol of energies) of a model's files, from the model registry."""
+    from . import registry
+
+    spec = registry.get(model)
+    return spec.units_text, spec.energy_unit
+
+
 CONVENTIONS = ("Keldysh (Kamenev): F_el = 1 - 2 f = tanh(w/2T) in equilibrium, F_b = 1 + 2 n_B; "
                "Delta(w) = phi(w)/Z(w), Z(w) = omega_tilde(w)/w; complex arrays stored as <name>_re/<name>_im")
 
@@ -221,35 +224,16 @@ STATUS_CODES = {"ok": 0, "failed": 1, "missing": 2, "complex": 3}
 _STR = h5py.string_dtype()
 CHUNK_FIELDS = ("value", "status", "snes_reason", "snes_reason_name", "iterations", "residual_norm",
                 "wall_time", "message")
-# Optional scalar observables of a point (float64; NaN where a record has none).  They are stored in a
-# chunk file, and aggregated, only if at least one record carries them (the ξ model does; the flat
-# band does not).  name -> (units, description)
-OBSERVABLES = {
-    # interband model (PORTA_SPEC; energies in units of t_c = 1)
-    "mu_c": ("t_c", "conduction quasi-Fermi level (lab frame)"),
-    "mu_v": ("t_c", "valence quasi-Fermi level (lab frame)"),
-    "nu": ("t_c", "condensate frequency nu = mu_c + mu_v"),
-    "excited_density": ("1/site", "excited electron density N_e = sum_k w_k n_c(k)"),
-    "s_N": ("1", "pair-distribution sign indicator sgn<N_k (P_k - nu)> (+1 normal: attraction pairs)"),
-    "mismatch": ("1/a", "Fermi-point mismatch k_v - k_c (1D grids)"),
-    "g_c_attractive": ("t_c", "weakest attractive g = -U with an instability of the kinetic N_k (Thouless, inf: none)"),
-    "g_c_repulsive": ("t_c", "weakest repulsive g = -U with an instability of the kinetic N_k (-inf: none)"),
-    "g_c_quasi": ("t_c", "critical g of the quasi-equilibrium gap equation at Delta -> 0 (inf: stable for any g > 0)"),
-    "delta_sarma": ("t_c", "second (Sarma) root of the quasi-equilibrium gap equation (NaN: none)"),
-    "delta_mu_L": ("t_c", "omega_L - (mu_c - mu_v): 0 when the quasi-Fermi splitting locks to the laser"),
-    "glue_ratio": ("1", "non-thermal glue in the critical eigenvector, max|dphi^K_12| / max|phi^R_12| "
-                        "(0 with glue off; NaN if not computed)"),
-    "Gamma_el0": ("Omega", "electron inverse lifetime -Im Sigma^R_11(xi_star, w = 0) at lambda_c (bath + bosons)"),
-    "xi_star": ("Omega", "xi of the most unstable row (xi-local kernel) or of the largest |phi^R_12| of the "
-                         "critical eigenvector"),
-    "subspace_residual": ("1", "max|K21 + K12*|/max|K| of the four-field image of the critical eigenvector "
-                               "(physical subspace Sigma^K_21 = -(Sigma^K_12)*; round-off when it holds)"),
-    "eigen_residual": ("1", "max|L v - rho v|/max|L v| of the critical eigenvector under the four-field map"),
-    "rho_leading_re": ("1", "real part of the eigenvalue of largest real part at lambda_c"),
-    "rho_leading_im": ("1", "imaginary part of that eigenvalue (nonzero: status 3, finite-frequency instability)"),
-    "xi_profile_max_rho": ("1", "xi-local kernel: max over the scanned rows of rho(xi, lambda_c) (<= 1: the "
-                                "reported row is the most unstable)"),
-}
+# Optional scalar observables of a point (float64; NaN where a record has none) are declared by each model
+# (registry `observables`: name -> (units, description)).  They are stored in a chunk file, and aggregated,
+# only if at least one record carries them.
+
+
+def declared_observables() -> dict:
+    """Every observable a registered model declares: name -> (units, description)."""
+    from . import registry
+
+    return registry.observables()
 
 
 class ChunkFileError(RuntimeError):
@@ -274,7 +258,7 @@ def write_chunk(path, plan: dict, chunk: int, records: list[dict]) -> None:
         f.create_dataset("iterations", data=np.array([r["iterations"] for r in records], dtype="i4"))
         for key in ("residual_norm", "wall_time"):
             f.create_dataset(key, data=np.array([r[key] for r in records], dtype="f8"))
-        for key in OBSERVABLES:
+        for key in declared_observables():
             if any(key in r for r in records):
                 f.create_dataset(key, data=np.array([r.get(key, np.nan) for r in records], dtype="f8"))
         f.attrs["complete"] = True       # written last: a file without it was cut short
@@ -296,7 +280,7 @@ def read_chunk(path, plan: dict, chunk: int) -> dict:
                 if arr.dtype == object:
                     arr = np.array([s.decode() if isinstance(s, bytes) else s for s in arr], dtype=object)
                 data[key] = arr
-            for key in OBSERVABLES:
+            for key in declared_observables():
                 if key in f:
                     data[key] = f[key][()]
     except ChunkFileError:
@@ -370,7 +354,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             value[ix], status[ix], reason[ix] = d["value"][k], d["status"][k], d["snes_reason"][k]
             iters[ix], resid[ix], wall[ix] = d["iterations"][k], d["residual_norm"][k], d["wall_time"][k]
             texts["snes_reason_name"][ix], texts["message"][ix] = d["snes_reason_name"][k], d["message"][k]
-            for key in OBSERVABLES:
+            for key in declared_observables():
                 if key in d:
                     observables.setdefault(key, np.full(shape, np.nan))[ix] = d[key][k]
     with atomic_h5(path) as f:
@@ -409,8 +393,9 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
         put("wall_time", wall, units="s")
         for k, arr in texts.items():
             put(k, arr)
+        declared = declared_observables()
         for k, arr in observables.items():
-            units, description = OBSERVABLES[k]
+            units, description = declared[k]
             put(k, arr, units=units, description=description)
     counts = {s: int(np.sum(status == code)) for s, code in STATUS_CODES.items()}
     counts.update(points=int(status.size), wall_time=float(np.nansum(wall)))

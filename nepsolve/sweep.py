@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import sys
@@ -27,11 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import io
-from .physics.params import MODEL_PARAMS, ParameterError, Spec
+from . import io, registry
+from .physics.params import ParameterError, Spec
 
-QUANTITIES = ("lambda_c", "T_c", "delta0")
-MODELS = {name: (cls, cls.specs()) for name, cls in MODEL_PARAMS.items()}
 TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options")
 CHUNK_KEYS = {"points_per_chunk": 8, "ranks_per_chunk": 2, "ranks_per_point": 1}
 
@@ -100,14 +97,13 @@ def validate_config(config: dict) -> dict:
     study = config["study"]
     if not isinstance(study, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", study):
         raise SweepConfigError(f"'study' = {study!r} must be a name of letters, digits, '_', '-', '.'")
-    if config["model"] not in MODELS:
-        raise SweepConfigError(f"'model' = {config['model']!r} is unknown: allowed models are {', '.join(MODELS)}")
-    _, specs = MODELS[config["model"]]
-    if config["quantity"] not in QUANTITIES:
-        raise SweepConfigError(f"'quantity' = {config['quantity']!r} is not allowed: one of {', '.join(QUANTITIES)}")
-    if config["model"] == "interband" and config["quantity"] == "lambda_c":
-        raise SweepConfigError("'quantity' = 'lambda_c' is not defined for model 'interband': use delta0 or T_c "
-                               "(the Thouless couplings g_c_attractive/g_c_repulsive are recorded with every point)")
+    try:
+        model = registry.get(config["model"])
+        model.quantity(config["quantity"])
+    except registry.RegistryError as err:
+        key = "model" if config["model"] not in registry.models() else "quantity"
+        raise SweepConfigError(f"'{key}': {err}") from None
+    specs = model.params.specs()
     fixed = config.get("fixed") or {}
     if not isinstance(fixed, dict):
         raise SweepConfigError("'fixed' must be a mapping of model keys to values")
@@ -166,7 +162,8 @@ def point_id(model: str, quantity: str, params: dict, petsc: dict) -> str:
 def make_plan(config: dict) -> dict:
     """Validated config → {'config', 'config_hash', 'axes', 'points', 'chunks'} (JSON-ready)."""
     cfg = validate_config(config)
-    params_cls, _ = MODELS[cfg["model"]]
+    model = registry.get(cfg["model"])
+    params_cls = model.params
     names = list(cfg["axes"])
     shape = [len(cfg["axes"][n]) for n in names]
     defaults = params_cls().as_dict()
@@ -175,14 +172,12 @@ def make_plan(config: dict) -> dict:
         values = {n: cfg["axes"][n][i] for n, i in zip(names, index)}
         where = ", ".join(f"{k}={v!r}" for k, v in values.items())
         try:
-            params = params_cls(**{**defaults, **cfg["fixed"], **values}).as_dict()
+            p = params_cls(**{**defaults, **cfg["fixed"], **values})
+            if model.check_point is not None:
+                model.check_point(p, cfg["quantity"])
         except ParameterError as err:
-            raise SweepConfigError(f"point ({where}): {err}") from None
-        if (cfg["quantity"] == "delta0" and params.get("kernel") == "lorentzian"
-                and params.get("xi_grid") == "graded"):
-            raise SweepConfigError(f"point ({where}): quantity 'delta0' (the nonlinear ξ-resolved solve) needs "
-                                   "'xi_grid' = 'uniform' with kernel 'lorentzian' (the graded grid's exact kernel "
-                                   "integration is built for the linear problem, lambda_c and T_c)")
+            raise SweepConfigError(f"point ({where}), quantity '{cfg['quantity']}': {err}") from None
+        params = p.as_dict()
         points.append({"index": [int(i) for i in index], "params": params,
                        "id": point_id(cfg["model"], cfg["quantity"], params, cfg["petsc_options"])})
     ids = [p["id"] for p in points]
@@ -204,125 +199,29 @@ def read_plan(path) -> dict:
 
 
 def estimate_seconds(plan: dict) -> float:
-    """Rough cost of all points on one core, calibrated on measured point times (demo: 0.2 s bath and
-    0.5 s kinetic at N_ω = 4097): 6e-5 s per frequency point (× log₂N/12), ×2.5 self-consistent F_el,
-    T_c ×1.5, Δ0 ×3.  Points near threshold or at large λ_c cost more; expect a factor 2 either way."""
+    """Rough cost of all points on one core: the sum of the model's own per-point estimates (registry
+    `cost`, calibrated on this machine's measured timings; expect a factor 2 either way)."""
+    model = registry.get(plan["config"]["model"])
     q = plan["config"]["quantity"]
-    factor = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}[q]
-    total = 0.0
-    for p in plan["points"]:
-        if "n_k" in p["params"]:            # interband: dense O(n_k²) Newton, ~0.1 s at n_k = 241 (measured)
-            nk = p["params"]["n_k"] ** (2 if p["params"]["band"] == "tb2d" else 1)
-            total += 2e-6 * nk**2 * (1 + 2e-3 * nk) * {"lambda_c": 1, "T_c": 25, "delta0": 1}[q] + 0.05
-            continue
-        n = p["params"]["n_omega"]
-        kin = 2.5 if p["params"]["fel_mode"] == "kinetic" else 1.0
-        total += 6e-5 * n * math.log2(n) / 12.0 * kin * factor * _xi_cost_factor(p["params"])
-    return total
-
-
-def _xi_cost_factor(params: dict) -> float:
-    """ξ model, relative to the flat band at the same N_ω (measured at N_ω = 1331 on this machine):
-    local kernel ≈ 8× (one row); xi_local ≈ 30× (a scan of ≈ 16 independent rows, ≈ 2 s per λ_c);
-    Lorentzian on uniform cells ≈ 8 × 0.6 per row; Lorentzian on graded cells ≈ 0.3 × cells²
-    (rows × cells × ω tensors: ≈ 50 s per λ_c at 50 cells)."""
-    if "W" not in params:
-        return 1.0
-    if params["kernel"] == "local":
-        return 8.0
-    if params["kernel"] == "xi_local":
-        return 30.0
-    if params.get("xi_grid", "uniform") == "graded":
-        from .models.xi_grid import graded_cells
-        from .physics.params import EliashbergXiParams
-
-        p = EliashbergXiParams(**params)
-        n = graded_cells(p.W, p.central_cell, p.xi_growth, p.xi_hmax).n
-        return 0.3 * n * n
-    inner = min(params["W"], params["omega_max"])
-    outer = 2 * math.ceil(math.log(params["W"] / inner) / math.log(1.3)) if params["W"] > inner else 0
-    return 8.0 * max(1.0, 0.6 * (params["n_xi"] + outer))
+    return sum(model.cost(p["params"], q) for p in plan["points"]) if model.cost else 0.0
 
 
 # ------------------------------------------------------------------------------------ points
-def _critical_fields(r: dict) -> dict:
-    """Solver fields of a critical-point search: ρ evaluations; the kinetic SNES solve if there was one
-    (bath-fixed F_el has no SNES: reason 0, name 'EIGEN'); and the extra scalar observables of the
-    result when the model reports them (ξ model: `glue_ratio`, `Gamma_el0`; io.OBSERVABLES)."""
-    out = {"iterations": r["rho_evaluations"], "snes_reason": r.get("kinetic_snes_reason_code", 0),
-           "snes_reason_name": r.get("kinetic_snes_reason", "EIGEN"),
-           "residual_norm": r.get("kinetic_residual_norm", float("nan"))}
-    for key in io.OBSERVABLES:
-        if isinstance(r.get(key), (int, float, np.floating, np.integer)) and not isinstance(r.get(key), bool):
-            out[key] = float(r[key])
-    return out
-
-
 def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=None) -> dict:
-    """Compute one point; every failure becomes a record (status 'failed', reason, message).
-    `comm`: the point's group of ranks (ξ model, λ_c: the normal state is a distributed Vec)."""
-    from . import api
-
-    params_cls, _ = MODELS[model]
+    """Compute one point with the model's registered quantity; every failure becomes a record (status
+    'failed', reason, message).  `comm`: the point's group of ranks (quantities registered multi_rank)."""
+    spec = registry.get(model)
     t0 = time.perf_counter()
     rec = {"status": "failed", "value": float("nan"), "snes_reason": 0, "snes_reason_name": "",
            "iterations": 0, "residual_norm": float("nan"), "message": ""}
     try:
-        p = params_cls(**params)
-        if model == "interband":
-            rec.update(_interband_point(p, quantity, petsc_options))
-        elif quantity == "lambda_c":
-            r = api.critical_coupling(p, petsc_options, comm=comm)
-            rec.update(value=r["lambda_c"], message=r["message"], **_critical_fields(r))
-        elif quantity == "T_c":
-            r = api.critical_temperature(p, petsc_options)
-            rec.update(value=r["T_c"], message=r["message"], **_critical_fields(r))
-        else:
-            r = api.solve_gap(p, petsc_options)
-            rec.update(value=r["delta0"], iterations=r["iterations"], snes_reason=r["snes_reason_code"],
-                       snes_reason_name=r["snes_reason"], residual_norm=r["residual_norm"],
-                       message=r["message"] or r["snes_reason"])
-        if model != "interband":
-            rec["status"] = "ok" if r["converged"] and np.isfinite(rec["value"]) else "failed"
-            if rec["status"] == "ok" and r.get("status") == "complex_leading":
-                rec["status"] = "complex"          # the real crossing is kept; the message says why
-                rec["message"] = r["warning"]
+        rec.update(spec.quantity(quantity).compute(spec.params(**params), petsc_options, comm=comm))
         if rec["status"] == "failed":
             rec["value"] = float("nan")
     except Exception as exc:  # a point never kills a sweep
-        rec["message"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=4)
+        rec.update(status="failed", value=float("nan"), message=f"{type(exc).__name__}: {exc}",
+                   traceback=traceback.format_exc(limit=4))
     rec["wall_time"] = time.perf_counter() - t0
-    return rec
-
-
-def _interband_point(p, quantity: str, petsc_options) -> dict:
-    """One interband point: Δ0 (quasi or Keldysh level) or T_c, plus the NESS observables (io.OBSERVABLES).
-    The status is 'failed' (with the PETSc reason) if the NESS or the gap/T_c search did not converge."""
-    from . import api
-
-    r = api.solve_interband(p, petsc_options)
-    rec = {"snes_reason": r["snes_reason_code"], "snes_reason_name": r["snes_reason"],
-           "iterations": r["iterations"], "residual_norm": r["residual_norm"], "message": r["message"] or r["snes_reason"]}
-    roots = r.get("delta_roots") or []
-    extra = {"delta_sarma": roots[1] if len(roots) > 1 else float("nan")}
-    for key in io.OBSERVABLES:
-        v = extra.get(key, r.get(key))
-        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool):
-            rec[key] = float(v)
-    ok = bool(r["converged"])
-    if quantity == "T_c":
-        tc = api.interband_critical_temperature(p, petsc_options)
-        rec["value"] = tc["T_c"]
-        rec["message"] = tc["message"]
-        ok = ok and tc["converged"]
-    elif quantity == "delta0":
-        rec["value"] = r["delta0"]
-    else:
-        raise ValueError("model interband computes quantity delta0 or T_c, not lambda_c")
-    rec["status"] = "ok" if ok and np.isfinite(rec["value"]) else "failed"
-    if rec["status"] == "failed":
-        rec["value"] = float("nan")
     return rec
 
 
@@ -375,8 +274,8 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
         todo = [i for i in ids if load_record(rdir / f"{i}.json") is None]
         print(f"[chunk {chunk}] {len(ids)} points, {len(ids) - len(todo)} already finished, "
               f"{len(todo)} to run on {comm.size // rpp} group(s) of {rpp} rank(s)", file=log, flush=True)
-    # ξ-model λ_c points use the whole group (PETSc Vec over it); other points run on its first rank
-    shared = rpp > 1 and cfg["model"] == "eliashberg-xi" and cfg["quantity"] == "lambda_c"
+    # multi-rank quantities (registry) use the whole group (PETSc Vec over it); other points run on its first rank
+    shared = rpp > 1 and registry.quantity(cfg["model"], cfg["quantity"]).multi_rank
     pgroup = None
     if shared:
         from petsc4py import PETSc

@@ -260,9 +260,13 @@ def test_extra_observables_and_axis_order_survive_plan_json(tmp_path):
     """ξ-model observables (glue_ratio, Gamma_el0) go from the api result into the records, the chunk
     files and the aggregate (NaN where a record has none); a plan read back from plan.json (sorted keys)
     keeps the config's axis order.  No solver runs: records are synthetic."""
-    fields = sweep._critical_fields({"rho_evaluations": 5, "glue_ratio": 0.02, "Gamma_el0": 0.06})
-    assert fields["glue_ratio"] == 0.02 and fields["Gamma_el0"] == 0.06
-    assert "glue_ratio" not in sweep._critical_fields({"rho_evaluations": 5})      # flat band: none
+    from nepsolve import registry
+    from nepsolve.models.eliashberg.quantities import scalar_observables
+
+    result = {"rho_evaluations": 5, "glue_ratio": 0.02, "Gamma_el0": 0.06}
+    fields = scalar_observables(result, registry.get("eliashberg-xi").observables)
+    assert fields == {"glue_ratio": 0.02, "Gamma_el0": 0.06}
+    assert scalar_observables(result, registry.get("eliashberg").observables) == {}   # flat band: none declared
     cfg = {"study": "xi", "model": "eliashberg-xi", "quantity": "lambda_c",
            "fixed": {"T_el": 0.1, "kappa": 0.3, "gamma": 0.05, "n_omega": 2049, "omega_max": 10},
            "axes": {"glue": ["on", "off"], "T_b": [0.06, 0.1, 0.15]},          # not in sorted order

@@ -9,7 +9,7 @@ from scipy.integrate import IntegrationWarning, quad
 
 from nepsolve import api, io
 from nepsolve.models.eliashberg_xi import XiEliashberg
-from nepsolve.models.eliashberg_xi_nonlinear import XiGapProblem, cell_pair_generic, nambu_cell_integrals
+from nepsolve.models.eliashberg_xi.nonlinear import XiGapProblem, cell_pair_generic, nambu_cell_integrals
 from nepsolve.physics.params import EliashbergParams, EliashbergXiParams
 from nepsolve.solvers import deflation
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-from .interband_params import InterbandParams
 from .spec import ParameterError, Spec, ValidatedParams  # noqa: F401  (re-exported)
 
 
@@ -169,9 +168,6 @@ class EliashbergXiParams(EliashbergParams):
                                  "w → 0 limit of the peak-normalised kernel is empty (∫K = πw → 0); use 'integral'")
 
 
-# Model name (CLI --model, sweep config 'model') → parameter class.
-MODEL_PARAMS = {"eliashberg": EliashbergParams, "eliashberg-xi": EliashbergXiParams,
-                "interband": InterbandParams}
 
 
 def parse_assignments(items, base: EliashbergParams | None = None, cls=None) -> EliashbergParams:

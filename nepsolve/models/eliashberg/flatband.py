@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..grids import Convolver, FrequencyGrid
-from ..physics.boson import EinsteinBoson
-from ..physics.distributions import fermion_F
-from ..physics.params import EliashbergParams
+from ...grids import Convolver, FrequencyGrid
+from ...physics.boson import EinsteinBoson
+from ...physics.distributions import fermion_F
+from ...physics.params import EliashbergParams
 
 PI = np.pi
 

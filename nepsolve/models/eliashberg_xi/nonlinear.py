@@ -63,10 +63,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .eliashberg import gap_edge
-from ..physics.params import ParameterError
-from .eliashberg_xi import PI, NormalState, XiEliashberg
-from .xi_grid import PointQuadrature, dd2
+from ..eliashberg.flatband import gap_edge
+from ...physics.params import ParameterError
+from .model import PI, NormalState, XiEliashberg
+from ..xi_grid import PointQuadrature, dd2
 
 SPLIT = 3e-4          # relative root splitting at (near-)degenerate poles, see module docstring
 TAU3 = np.array([[1.0, -1.0], [-1.0, 1.0]])[:, :, None]   # sign pattern of τ3 X τ3

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..physics.params import EliashbergXiParams
-from .eliashberg import EinsteinBathModel
-from .xi_grid import (PI, LorentzianQuadrature, PointQuadrature, SeparableQuadrature, XiCells,  # noqa: F401
+from ...physics.params import EliashbergXiParams
+from ..eliashberg.flatband import EinsteinBathModel
+from ..xi_grid import (PI, LorentzianQuadrature, PointQuadrature, SeparableQuadrature, XiCells,  # noqa: F401
                       cell_pair, cell_resolvent, dos_shape, graded_cells, xi_cells)
 
 

@@ -1,0 +1,72 @@
+"""Sweep records of the Eliashberg models (flat band and ξ-resolved): λ_c, T_c and Δ0 of one point.
+
+Each function turns an `api` result into the fields of a sweep record (registry.Quantity contract):
+value, status, message, the SNES reason of the solve that decides the point, iterations, residual, and
+the scalar observables the model declares.  Energies in units of Ω = 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _scalar(v) -> bool:
+    return isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
+
+
+def scalar_observables(result: dict, names) -> dict:
+    """The declared observables that `result` carries as scalars (float)."""
+    return {k: float(result[k]) for k in names if _scalar(result.get(k))}
+
+
+def _status(result: dict, value: float) -> tuple[str, str | None]:
+    """'ok' | 'failed' | 'complex' (a real crossing whose leading eigenvalue is complex; the warning says why)."""
+    if not (result["converged"] and np.isfinite(value)):
+        return "failed", None
+    if result.get("status") == "complex_leading":
+        return "complex", result["warning"]
+    return "ok", None
+
+
+def _critical_record(result: dict, key: str, observables) -> dict:
+    """Fields of a critical search: ρ evaluations; the kinetic SNES solve if there was one (bath-fixed F_el
+    has none: reason 0, name 'EIGEN')."""
+    value = result[key]
+    status, why = _status(result, value)
+    return {"value": value if status != "failed" else float("nan"), "status": status,
+            "message": why or result["message"], "iterations": result["rho_evaluations"],
+            "snes_reason": result.get("kinetic_snes_reason_code", 0),
+            "snes_reason_name": result.get("kinetic_snes_reason", "EIGEN"),
+            "residual_norm": result.get("kinetic_residual_norm", float("nan")),
+            **scalar_observables(result, observables)}
+
+
+def lambda_c_record(observables=()):
+    """Quantity function: the critical coupling λ_c (eigen route, api.critical_coupling)."""
+    def compute(params, petsc_options=None, comm=None) -> dict:
+        from ... import api
+
+        return _critical_record(api.critical_coupling(params, petsc_options, comm=comm), "lambda_c", observables)
+    return compute
+
+
+def t_c_record(observables=()):
+    """Quantity function: the critical temperature T_c at fixed λ (api.critical_temperature)."""
+    def compute(params, petsc_options=None, comm=None) -> dict:
+        from ... import api
+
+        return _critical_record(api.critical_temperature(params, petsc_options), "T_c", observables)
+    return compute
+
+
+def delta0_record(observables=()):
+    """Quantity function: the gap edge Δ0 of the nonlinear solution (api.solve_gap)."""
+    def compute(params, petsc_options=None, comm=None) -> dict:
+        from ... import api
+
+        r = api.solve_gap(params, petsc_options)
+        status, _ = _status(r, r["delta0"])
+        return {"value": r["delta0"] if status != "failed" else float("nan"), "status": status,
+                "iterations": r["iterations"], "snes_reason": r["snes_reason_code"],
+                "snes_reason_name": r["snes_reason"], "residual_norm": r["residual_norm"],
+                "message": r["message"] or r["snes_reason"], **scalar_observables(r, observables)}
+    return compute

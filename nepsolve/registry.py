@@ -1,0 +1,133 @@
+"""The model registry: one contract that the CLI, the sweep, the HDF5 writer and the figures consult.
+
+A model is a package under `nepsolve/models/` whose module `spec` calls `register(ModelSpec(...))` at
+import.  Everything above the models asks the registry what exists (names, parameter classes, units,
+quantities, observables, costs, solution writers) instead of naming models; `models()` discovers the
+packages on first use, so adding a model adds one package and touches no other file.
+
+Units: each model states its energy unit (`energy_unit`, CF-style string written to HDF5 attributes) and
+a sentence describing its conventions (`units_text`).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+
+class RegistryError(ValueError):
+    """An unknown model, or a (model, quantity) pair the model does not offer; the message lists what exists."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One thing a model computes for a parameter point.
+
+    `compute(params, petsc_options, comm=None) -> dict` returns the fields of a sweep record: `value`,
+    `status` ('ok' | 'failed' | 'complex'), `message`, `snes_reason`, `snes_reason_name`, `iterations`,
+    `residual_norm`, and any scalar observables the model declares.  It never raises for a point that
+    merely fails to converge (that is a record); it may raise for a broken input, which the caller records.
+    """
+    name: str
+    compute: Callable[..., dict]
+    unit: str                        # CF unit of the value, e.g. "1" or "Omega"
+    long_name: str
+    multi_rank: bool = False         # can share one point over a group of MPI ranks (ranks_per_point > 1)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one model offers (see the module docstring)."""
+    name: str
+    summary: str                                   # one line for --help and error messages
+    params: type                                   # the parameter class (specs(), preset(), as_dict())
+    energy_unit: str                               # "Omega", "t_c", ...
+    units_text: str                                # the conventions sentence written to files
+    quantities: Mapping[str, Quantity]
+    observables: Mapping[str, tuple[str, str]] = field(default_factory=dict)   # name -> (unit, long_name)
+    presets: tuple[str, ...] = ()
+    cost: Callable[[dict, str], float] | None = None      # rough core-seconds of one point (params, quantity)
+    keys_heading: str = ""                                 # first line of `nepsolve keys --model <name>`
+    check_point: Callable[[object, str], None] | None = None   # (params, quantity): ParameterError if unsupported
+    # a cheap point (seconds) for the contract tests: {"quantity": ..., "fixed": {...}, "axis": (key, [v1, v2])}
+    example: Mapping = field(default_factory=dict)
+
+    def quantity(self, name: str) -> Quantity:
+        """The quantity `name`, or a RegistryError listing the ones this model offers."""
+        try:
+            return self.quantities[name]
+        except KeyError:
+            raise RegistryError(f"model {self.name!r} does not compute quantity {name!r}: it offers "
+                                f"{', '.join(self.quantities)}") from None
+
+
+_MODELS: dict[str, ModelSpec] = {}
+_DISCOVERED = False
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    """Add a model (called by its package's `spec` module at import); a second model of the same name is an error."""
+    old = _MODELS.get(spec.name)
+    if old is not None and old is not spec and old.params is not spec.params:
+        raise RegistryError(f"model {spec.name!r} is registered twice")
+    _MODELS[spec.name] = spec
+    return spec
+
+
+def _discover() -> None:
+    """Import `nepsolve.models.<package>.spec` for every package that has one."""
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    from . import models as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.ispkg and importlib.util.find_spec(f"{pkg.__name__}.{info.name}.spec") is not None:
+            importlib.import_module(f"{pkg.__name__}.{info.name}.spec")
+    _DISCOVERED = True
+
+
+def models() -> dict[str, ModelSpec]:
+    """All registered models by name (in registration order)."""
+    _discover()
+    return dict(_MODELS)
+
+
+def get(name: str) -> ModelSpec:
+    """The model `name`, or a RegistryError listing the registered models."""
+    all_models = models()
+    try:
+        return all_models[name]
+    except KeyError:
+        raise RegistryError(f"unknown model {name!r}: registered models are {', '.join(all_models)}") from None
+
+
+def quantity(model: str, name: str) -> Quantity:
+    """The quantity `name` of `model` (errors list what exists)."""
+    return get(model).quantity(name)
+
+
+def all_quantities() -> tuple[str, ...]:
+    """Every quantity name some model offers."""
+    seen: dict[str, None] = {}
+    for spec in models().values():
+        seen.update(dict.fromkeys(spec.quantities))
+    return tuple(seen)
+
+
+def observables() -> dict[str, tuple[str, str]]:
+    """Every observable any model declares: name -> (unit, long_name)."""
+    out: dict[str, tuple[str, str]] = {}
+    for spec in models().values():
+        out.update(spec.observables)
+    return out
+
+
+def model_of_params(params) -> ModelSpec:
+    """The model whose parameter class `params` is an instance of (exact class first)."""
+    specs = list(models().values())
+    for spec in specs:
+        if type(params) is spec.params:
+            return spec
+    raise RegistryError(f"no registered model has parameter class {type(params).__name__}")
