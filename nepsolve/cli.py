@@ -158,57 +158,25 @@ eigen_residual.  status = complex_leading (with a warning) when the leading eige
 @json_option
 @petsc_option
 def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_options):
-    from . import api
-
-    if model == "interband":
-        raise click.UsageError("--model interband: use `nepsolve solve --model interband [--quantity Tc]`; its "
-                               "output carries the Thouless couplings g_c_attractive and g_c_repulsive")
+    spec = _offering(model, "critical", "use `nepsolve solve --model {model}`")
     p, petsc_options = _inputs(sets, config, petsc_options, model)
-    if decompose and (model != "eliashberg-xi" or quantity != "lambda_c" or axis != "real"):
-        raise click.UsageError("--decompose needs --model eliashberg-xi, --quantity lambda_c and --axis real")
-    if axis == "matsubara":
-        result = _matsubara(p, quantity)
-    elif decompose:
-        result = api.decompose(p, petsc_options)
-    elif quantity == "lambda_c":
-        result = api.critical_coupling(p, petsc_options)
-    else:
-        result = api.critical_temperature(p, petsc_options)
+    try:
+        result = spec.critical(p, quantity, petsc_options, axis=axis, decompose=decompose)
+    except ParameterError as err:
+        raise click.UsageError(str(err)) from None
     _emit(result, as_json, ["lambda_c", "lambda_c_glue_off", "lambda_c_heating_off", "lambda_c_both_off",
                             "glue_offset_fraction", "xi_star", "T_c", "converged", "status", "subspace_residual",
                             "warning", "message", "wall_time"])
 
 
-def _matsubara(p, quantity):
-    from .models import matsubara
-
-    if not p.equilibrium:
-        raise click.UsageError(
-            "--axis matsubara needs equilibrium: T_b must equal T_el and drive_n must be 0 "
-            f"(got T_el={p.T_el:g}, T_b={p.T_b:g}, drive_n={p.drive_n:g}); use --axis real for a NESS")
-    base = {"axis": "matsubara", "params": p.as_dict()}
-    band = {"W": p.W, "dos": p.dos} if hasattr(p, "W") else {}
-    if band and p.kernel == "lorentzian":
-        raise click.UsageError("--axis matsubara supports kernel = local and xi_local, not lorentzian")
-    try:
-        if band and p.kernel == "xi_local":
-            if quantity != "lambda_c":
-                raise click.UsageError("--axis matsubara --quantity Tc is available for the flat-band model only")
-            lam_c = matsubara.xi_local_lambda_c(p.T_el, p.kappa, p.gamma, 0.0)
-            return {"quantity": "lambda_c", "lambda_c": lam_c, "xi_star": 0.0, "converged": True,
-                    "message": "converged (row xi = 0, the most unstable one in equilibrium)", **base}
-        if quantity == "lambda_c":
-            lam_c = (matsubara.band_lambda_c(p.T_el, p.kappa, p.gamma, band["W"], band["dos"]) if band
-                     else matsubara.lambda_c(p.T_el, p.kappa, p.gamma))
-            return {"quantity": "lambda_c", "lambda_c": lam_c, "converged": True, "message": "converged", **base}
-        if band:
-            raise click.UsageError("--axis matsubara --quantity Tc is available for the flat-band model only")
-        T_c = matsubara.T_c(p.lam, p.kappa, p.gamma)
-        ok = T_c > 0
-        return {"quantity": "T_c", "T_c": T_c if ok else float("nan"), "converged": ok,
-                "message": "converged" if ok else "no instability above the lowest resolvable T", **base}
-    except ValueError as err:
-        return {"quantity": quantity, "converged": False, "message": str(err), **base}
+def _offering(model: str, command: str, hint: str = ""):
+    """The model's spec if it offers the single-point `command`; else a usage error naming those that do."""
+    spec = registry.get(model)
+    if getattr(spec, command) is None:
+        raise click.UsageError(f"--model {model} has no `{command}` command (models with one: "
+                               f"{', '.join(registry.offering(command))})" + ("; " + hint.format(model=model)
+                                                                           if hint else ""))
+    return spec
 
 
 @main.command(help=f"""Solve the nonlinear NESS gap equations with PETSc SNES.
@@ -248,33 +216,17 @@ phonon temperature where the normal NESS turns unstable).  --out stores k, n_c, 
 @click.option("--no-deflation", is_flag=True, help="Do not deflate the normal-state root (plain Newton from the seed).")
 def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, seed, no_fallback, warmup,
           no_deflation):
-    from . import api, io
-
+    spec = _offering(model, "solve")
     p, petsc_options = _inputs(sets, config, petsc_options, model, preset)
-    if model == "interband":
-        result = api.solve_interband(p, petsc_options)
-        if quantity == "Tc":
-            tc = api.interband_critical_temperature(p, petsc_options)
-            result.update(T_c=tc["T_c"], T_c_converged=tc["converged"], T_c_message=tc.get("message", ""))
-        if out:
-            io.write_interband_solution(out, result)
-            result["out"] = out
-        _emit(result, as_json, ["delta0", "delta_roots", "T_c", "mu_c", "mu_v", "nu", "excited_density", "s_N",
-                                "g_c_attractive", "g_c_repulsive", "superconducting", "snes_reason",
-                                "residual_norm", "warning", "message", "wall_time", "out"])
-        return
-    if quantity == "Tc":
-        raise click.UsageError("--quantity Tc with an Eliashberg model: use `nepsolve critical --quantity Tc`")
     try:
-        result = api.solve_gap(p, petsc_options, seed=seed, fallback=not no_fallback, warmup=warmup,
-                               deflate=not no_deflation)
+        result = spec.solve(p, petsc_options, quantity=quantity, seed=seed, fallback=not no_fallback,
+                            warmup=warmup, deflate=not no_deflation)
     except ParameterError as err:         # e.g. a discretization the nonlinear set does not offer
         raise click.UsageError(str(err)) from None
     if out:
-        io.write_solution(out, result)
+        spec.write_solution(out, result)
         result["out"] = out
-    _emit(result, as_json, ["delta0", "superconducting", "converged", "snes_reason", "iterations",
-                            "residual_norm", "method", "wall_time", "out"])
+    _emit(result, as_json, list(spec.report_keys))
 
 
 @main.command(help=f"""λ_c along one parameter (a small scan; the sweep pipeline handles grids).
@@ -290,14 +242,13 @@ Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out 
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @petsc_option
 def scan(model, sets, config, axis_key, values, out, petsc_options):
-    from . import api, io
+    from . import io
 
-    if model == "interband":
-        raise click.UsageError("--model interband: scans run through the sweep pipeline (model: interband, "
-                               "quantity: delta0 | T_c); see docs/sweep-contract.md")
+    spec = _offering(model, "critical", "grids of other quantities run through the sweep pipeline "
+                                        "(docs/sweep-contract.md)")
     base, petsc_options = _inputs(sets, config, petsc_options, model)
     if axis_key not in base.specs():
-        raise click.UsageError(f"--axis {axis_key} is a key of --model eliashberg-xi only")
+        raise click.UsageError(f"--axis {axis_key} is not a key of --model {model}; its keys: {', '.join(base.specs())}")
     try:
         vals = [float(v) for v in values.split(",") if v.strip()]
     except ValueError:
@@ -312,7 +263,7 @@ def scan(model, sets, config, axis_key, values, out, petsc_options):
     with click.progressbar(points, label=f"lambda_c vs {axis_key}", file=sys.stderr) as bar:
         for p in bar:
             try:
-                records.append(api.critical_coupling(p, petsc_options))
+                records.append(spec.critical(p, "lambda_c", petsc_options))
             except Exception as err:  # a failed point is recorded, not fatal
                 records.append({"lambda_c": float("nan"), "converged": False, "message": f"{type(err).__name__}: {err}"})
     io.write_scan(out, axis_key, vals, records, base.as_dict())

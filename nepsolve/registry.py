@@ -52,6 +52,13 @@ class ModelSpec:
     check_point: Callable[[object, str], None] | None = None   # (params, quantity): ParameterError if unsupported
     # a cheap point (seconds) for the contract tests: {"quantity": ..., "fixed": {...}, "axis": (key, [v1, v2])}
     example: Mapping = field(default_factory=dict)
+    # single-point commands (CLI `critical` / `solve`, the Python API); None: the model does not offer it.
+    # critical(params, quantity, petsc_options, axis="real", decompose=False) -> dict (quantity: lambda_c | Tc)
+    critical: Callable[..., dict] | None = None
+    # solve(params, petsc_options, **options) -> dict; options the model does not use are ignored
+    solve: Callable[..., dict] | None = None
+    write_solution: Callable[[object, dict], None] | None = None   # (path, solve result) -> HDF5 file
+    report_keys: tuple[str, ...] = ()             # keys the CLI prints for `solve` (without --json)
 
     def quantity(self, name: str) -> Quantity:
         """The quantity `name`, or a RegistryError listing the ones this model offers."""
@@ -131,3 +138,8 @@ def model_of_params(params) -> ModelSpec:
         if type(params) is spec.params:
             return spec
     raise RegistryError(f"no registered model has parameter class {type(params).__name__}")
+
+
+def offering(what: str) -> list[str]:
+    """Names of the models that offer the single-point command `what` ('critical' or 'solve')."""
+    return [name for name, spec in models().items() if getattr(spec, what) is not None]

@@ -7,6 +7,7 @@ import math
 from ...physics.params import EliashbergParams
 from ...registry import ModelSpec, Quantity, register
 from .quantities import delta0_record, lambda_c_record, t_c_record
+from . import commands
 
 UNITS_TEXT = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
 _QUANTITY_COST = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}
@@ -43,6 +44,10 @@ SPEC = register(ModelSpec(
     quantities=eliashberg_quantities(),
     cost=frequency_cost,
     keys_heading="--model eliashberg:",
+    critical=commands.critical,
+    solve=commands.solve,
+    write_solution=commands.write_solution,
+    report_keys=commands.REPORT_KEYS,
     example={"quantity": "lambda_c", "fixed": {"fel_mode": "bath", "n_omega": 2049, "omega_max": 10.0, "T_el": 0.1, "T_b": 0.1,
                                              "kappa": 0.3}, "axis": ("gamma", [0.05, 0.1])},
 ))

@@ -7,6 +7,7 @@ import math
 from ...physics.params import EliashbergXiParams
 from ...registry import ModelSpec, register
 from ..eliashberg.spec import UNITS_TEXT, eliashberg_quantities, frequency_cost
+from ..eliashberg import commands
 
 # Scalar observables of a point (float64 in chunk and phase-diagram files; NaN where a point has none).
 OBSERVABLES = {
@@ -69,6 +70,10 @@ SPEC = register(ModelSpec(
     observables=OBSERVABLES,
     cost=xi_cost,
     check_point=check_point,
+    critical=commands.critical,
+    solve=commands.solve,
+    write_solution=commands.write_solution,
+    report_keys=commands.REPORT_KEYS,
     example={"quantity": "lambda_c", "fixed": {"kernel": "local", "fel_mode": "bath", "W": 3.0, "n_omega": 1201,
                                              "omega_max": 6.0, "T_el": 0.1, "T_b": 0.1, "kappa": 0.3},
              "axis": ("gamma", [0.05, 0.1])},

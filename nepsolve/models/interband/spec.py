@@ -65,6 +65,23 @@ def t_c(params, petsc_options=None, comm=None) -> dict:
     return _finish(rec, bool(r["converged"]) and bool(tc["converged"]))
 
 
+def solve(params, petsc_options=None, quantity: str = "delta0", **_ignored) -> dict:
+    """The kinetic NESS and the interband gap (api.solve_interband); quantity 'Tc' adds T_c."""
+    from ... import api
+
+    result = api.solve_interband(params, petsc_options)
+    if quantity == "Tc":
+        tc = api.interband_critical_temperature(params, petsc_options)
+        result.update(T_c=tc["T_c"], T_c_converged=tc["converged"], T_c_message=tc.get("message", ""))
+    return result
+
+
+def write_solution(path, result: dict) -> None:
+    from ... import io
+
+    io.write_interband_solution(path, result)
+
+
 def cost(params: dict, quantity: str) -> float:
     """Rough core-seconds: dense O(n_k²) Newton, ≈ 0.1 s at n_k = 241 (measured); T_c ≈ 25 NESS solves."""
     nk = params["n_k"] ** (2 if params["band"] == "tb2d" else 1)
@@ -84,6 +101,11 @@ SPEC = register(ModelSpec(
     observables=OBSERVABLES,
     presets=tuple(PRESETS),
     cost=cost,
+    solve=solve,
+    write_solution=write_solution,
+    report_keys=("delta0", "delta_roots", "T_c", "mu_c", "mu_v", "nu", "excited_density", "s_N", "g_c_attractive",
+                 "g_c_repulsive", "superconducting", "snes_reason", "residual_norm", "warning", "message",
+                 "wall_time", "out"),
     example={"quantity": "delta0", "fixed": {"n_k": 121, "T_ph": 0.01}, "axis": ("g", [1.0, 1.2])},
     keys_heading=f"--model interband (energies in units of t_c = 1; presets {' '.join(PRESETS)}):",
 ))
