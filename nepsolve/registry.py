@@ -59,6 +59,7 @@ class ModelSpec:
     solve: Callable[..., dict] | None = None
     write_solution: Callable[[object, dict], None] | None = None   # (path, solve result) -> HDF5 file
     report_keys: tuple[str, ...] = ()             # keys the CLI prints for `solve` (without --json)
+    array_units: Mapping[str, str] = field(default_factory=dict)   # units of the arrays of a solve result
 
     def quantity(self, name: str) -> Quantity:
         """The quantity `name`, or a RegistryError listing the ones this model offers."""
@@ -87,7 +88,7 @@ def _discover() -> None:
     global _DISCOVERED
     if _DISCOVERED:
         return
-    from . import models as pkg
+    pkg = importlib.import_module(f"{__package__}.models")
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if info.ispkg and importlib.util.find_spec(f"{pkg.__name__}.{info.name}.spec") is not None:

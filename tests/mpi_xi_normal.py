@@ -6,6 +6,7 @@ import sys
 import numpy as np
 from petsc4py import PETSc
 
+import nepsolve
 from nepsolve import api
 from nepsolve.models.eliashberg_xi import XiEliashberg
 from nepsolve.physics.params import EliashbergXiParams
@@ -14,8 +15,8 @@ p = EliashbergXiParams(lam=1.0, kappa=0.1, gamma=0.1, T_el=0.1, T_b=0.08, W=4.0,
                        n_xi=16, fel_mode="kinetic", n_omega=1025, omega_max=8.0)
 comm = PETSc.COMM_WORLD
 model = XiEliashberg(p)
-par = api._NormalState(comm=comm)(model)
-ser = api._NormalState(comm=PETSc.COMM_SELF)(model)
+par = nepsolve.normal_state(model, comm=comm)
+ser = nepsolve.normal_state(model, comm=PETSc.COMM_SELF)
 diff = float(np.max(np.abs(par.sigma - ser.sigma)) + np.max(np.abs(par.F - ser.F)))
 lc = api.critical_coupling(p, comm=comm)["lambda_c"]
 if comm.rank == 0:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+import nepsolve
 from nepsolve import api
 from nepsolve.models import matsubara, xi_grid
 from nepsolve.models.eliashberg_xi import XiEliashberg
@@ -120,7 +121,7 @@ def test_unconstrained_operator_has_a_spurious_eigenvalue_in_equilibrium():
     p = xi(kernel="xi_local")
     lc = api.critical_coupling(p, xi_row=0.0)["lambda_c"]
     model = XiEliashberg(p.replace(lam=lc), xi_rows=[0.0])
-    normal = api._NormalState()(model)
+    normal = nepsolve.normal_state(model)
     phys = model.gap_operator(normal)
     four = model.gap_operator(normal, physical=False)
     rp = eigen.leading_real_eigenvalue(phys, k=6)
@@ -170,7 +171,7 @@ def test_xi_local_most_unstable_row_and_symmetries():
     assert r["converged"] and r["xi_star"] == 0.0 and r["xi_profile_max_rho"] <= 1.0 + 1e-7
     assert all(rho <= 1.0 + 1e-7 for _, rho in r["xi_profile"])
     model = XiEliashberg(p.replace(lam=r["lambda_c"]), xi_rows=[-0.3, 0.3])
-    normal = api._NormalState()(model)
+    normal = nepsolve.normal_state(model)
     wt = model.omega[None, :] - normal.sigma
     assert np.max(np.abs(wt[::-1, ::-1] + np.conj(wt))) < 1e-9 * np.max(np.abs(wt))
     assert np.max(np.abs(normal.F + normal.F[::-1, ::-1])) < 1e-9

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+import nepsolve
 from nepsolve import api
 from nepsolve.models import matsubara
 from nepsolve.models.eliashberg_xi import XiEliashberg, cell_pair, cell_resolvent, xi_cells
@@ -20,7 +21,7 @@ def xi(**kw):
 
 def operator(p, glue=None):
     model = XiEliashberg(p)
-    normal = api._NormalState()(model)
+    normal = nepsolve.normal_state(model)
     return model, normal, model.gap_operator(normal, glue)
 
 
@@ -109,7 +110,7 @@ def test_finite_band_lambda_c_matches_matsubara(W, dos, n, L):
 def test_equilibrium_kinetic_distribution_is_thermal():
     p = xi(W=5.0, fel_mode="kinetic", kernel="lorentzian", w=1.0, n_xi=16)
     model = XiEliashberg(p)
-    normal = api._NormalState()(model)
+    normal = nepsolve.normal_state(model)
     assert np.max(np.abs(normal.F - np.tanh(model.omega / (2 * p.T_el)))) < 1e-9
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.integrate import IntegrationWarning, quad
 
+import nepsolve
 from nepsolve import api, io
 from nepsolve.models.eliashberg_xi import XiEliashberg
 from nepsolve.models.eliashberg_xi.nonlinear import XiGapProblem, cell_pair_generic, nambu_cell_integrals
@@ -135,7 +136,7 @@ def test_nambu_symmetry_holds_unimposed_in_a_ness():
     p = EliashbergXiParams(**NESS, W=6.0, kernel="lorentzian", w=1.5, n_xi=8, xi_grid="uniform",
                            kernel_norm="peak", lam=1.4)
     model = XiEliashberg(p)
-    prob = XiGapProblem(model, api._NormalState()(model))
+    prob = XiGapProblem(model, nepsolve.normal_state(model))
     sR, K = prob.unpack(prob.initial_guess())
     w = model.omega
     sR[:, 0, 1] = 0.15 * np.exp(0.7j) * (1 + 0.3j * w) / (1 + w ** 2)
@@ -186,11 +187,11 @@ def test_normal_state_is_a_root_and_linearization_is_the_gap_operator(mode, kern
     p = EliashbergXiParams(**{**NESS, **mode}, W=6.0, **KERNELS[kernel], lam=1.0)
     if kernel == "xi_local":
         model = XiEliashberg(p, xi_rows=[0.0, 0.3])
-        normal = api._NormalState()(model)
+        normal = nepsolve.normal_state(model)
         prob = XiGapProblem(model, normal)
         return _check_linearization(model, normal, prob, mode)
     model = XiEliashberg(p)
-    normal = api._NormalState()(model)
+    normal = nepsolve.normal_state(model)
     prob = XiGapProblem(model, normal)
     _check_linearization(model, normal, prob, mode)
 

@@ -18,7 +18,8 @@ import sys
 
 import numpy as np
 
-from nepsolve import api, io, plot
+import nepsolve
+from nepsolve import io, plot
 from nepsolve.models.eliashberg_xi import XiEliashberg
 from nepsolve.physics.params import EliashbergXiParams
 
@@ -50,7 +51,7 @@ def snapshot(pd_path, plan_path, drive_omega: float, drive_n: float | None = Non
             continue
         params = EliashbergXiParams(**{**p["params"], "lam": lam})
         model = XiEliashberg(params)
-        normal = api._NormalState()(model)
+        normal = nepsolve.normal_state(model)
         row = model.row0                        # the row nearest ξ = 0
         omega = model.omega
         F = np.asarray(normal.F[row], dtype=float)

@@ -48,6 +48,7 @@ SPEC = register(ModelSpec(
     solve=commands.solve,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
+    array_units={"omega": "Omega", "delta": "Omega", "phi": "Omega", "omega_tilde": "Omega", "Z": "1", "F_el": "1"},
     example={"quantity": "lambda_c", "fixed": {"fel_mode": "bath", "n_omega": 2049, "omega_max": 10.0, "T_el": 0.1, "T_b": 0.1,
                                              "kappa": 0.3}, "axis": ("gamma", [0.05, 0.1])},
 ))

@@ -99,6 +99,8 @@ SPEC = register(ModelSpec(
         "T_c": Quantity("T_c", t_c, "t_c", "phonon temperature where the normal NESS turns unstable"),
     },
     observables=OBSERVABLES,
+    array_units={"k": "1/a", "weights": "1", "eps_c": "t_c", "eps_v": "t_c", "n_c": "1", "n_v": "1", "N_k": "1",
+                 "delta_k": "t_c", "pair_amplitude_k": "1"},
     presets=tuple(PRESETS),
     cost=cost,
     solve=solve,
