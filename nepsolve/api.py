@@ -11,9 +11,9 @@ import time
 import numpy as np
 from scipy.optimize import brentq
 
-from .models.eliashberg import FlatBandEliashberg
-from .models.eliashberg_xi import NormalState, XiEliashberg
-from .models.eliashberg_xi.nonlinear import XiGapProblem
+from . import registry
+from .models.base import SplittableOperator, SplittableResidual
+from .models.eliashberg_xi import NormalState
 from .physics.params import EliashbergParams, EliashbergXiParams
 from .solvers import critical, deflation, eigen, snes
 
@@ -22,9 +22,9 @@ PHI_THRESHOLD = 1e-4   # [Ω] max|φ| above which a converged solution counts as
 
 
 def build_model(params: EliashbergParams, xi_rows=None):
-    """The model class that belongs to a parameter set (flat band or ξ-resolved); `xi_rows`: the rows
-    of the ξ-local kernel (default ξ = 0)."""
-    return XiEliashberg(params, xi_rows) if isinstance(params, EliashbergXiParams) else FlatBandEliashberg(params)
+    """The model object of a parameter set, built by the model that registered its parameter class;
+    `xi_rows`: the rows of the ξ-local kernel (default ξ = 0; other models ignore it)."""
+    return registry.model_of_params(params).build(params, xi_rows=xi_rows)
 
 
 class _NormalState:
@@ -40,30 +40,26 @@ class _NormalState:
         self.last = None
 
     def __call__(self, model):
-        if isinstance(model, XiEliashberg):
-            problem = model.normal_problem()
-            if self.comm is not None and self.comm.size > 1:      # one point on a group of ranks
-                from .solvers.distributed import Distributed
-                problem = Distributed(problem, self.comm)
-            x0 = self.x_prev if self.x_prev is not None and self.x_prev.size == problem.size else None
-            res = snes.solve(problem, self.options, tol=1e-12, x0=x0, comm=self.comm, ladder=snes.ANDERSON_FIRST)
-        elif model.params.fel_mode == "bath":
-            return model.bath_distribution()
-        else:
-            problem = model.kinetic_problem()
-            res = snes.solve(problem, self.options, tol=1e-11, x0=self.x_prev)
+        problem = model.normal_problem()
+        if problem is None:                                     # fixed normal state (bath-pinned F_el)
+            return model.fixed_normal_state()
+        comm = self.comm if isinstance(problem, SplittableResidual) else None
+        if comm is not None and comm.size > 1:                  # one point on a group of ranks
+            from .solvers.distributed import Distributed
+            problem = Distributed(problem, comm)
+        x0 = self.x_prev if self.x_prev is not None and self.x_prev.size == problem.size else None
+        res = snes.solve(problem, self.options, tol=model.NORMAL_TOL, x0=x0, comm=comm,
+                         ladder=snes.ANDERSON_FIRST if model.NORMAL_ANDERSON_FIRST else None)
         self.last = res
         if not res.converged:
             raise RuntimeError(f"normal state (kinetic equation) did not converge: {res.message}")
         self.x_prev = res.x
-        return problem.solution(res.x) if isinstance(model, XiEliashberg) else res.x
+        return problem.solution(res.x)
 
 
 def gap_operator(model, normal, sector: str = "even"):
-    """The linearized gap operator of either model around its normal state."""
-    if isinstance(model, XiEliashberg):
-        return model.gap_operator(normal)
-    return model.gap_operator(normal, sector)
+    """The linearized gap operator of the model around its normal state."""
+    return model.gap_operator(normal, sector=sector)
 
 
 def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None, xi_rows=None):
@@ -79,7 +75,7 @@ def _eigen(params, sector, normal, v0, xi_rows=None):
     normal = normal or _NormalState()
     state = normal(model)
     op = gap_operator(model, state, sector)
-    if isinstance(model, XiEliashberg) and normal.comm is not None and normal.comm.size > 1:
+    if isinstance(op, SplittableOperator) and normal.comm is not None and normal.comm.size > 1:
         from .solvers.distributed import DistributedOperator
         op = DistributedOperator(op, normal.comm)        # matvec rows shared by the group
     v0 = v0 if v0 is not None and v0.size == op.size else None
@@ -294,16 +290,13 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
     well above the solver tolerance.
     """
     t0 = time.perf_counter()
-    if isinstance(params, EliashbergXiParams):
-        from .models.eliashberg_xi.nonlinear import check_supported
-        check_supported(params)         # before any solve
+    spec = registry.model_of_params(params)
+    if spec.check_point is not None:
+        spec.check_point(params, "delta0")          # before any solve
     model = build_model(params)
     normal = _NormalState(petsc_options)
     state = normal(model)               # F_el on the extended grid (flat band) or a NormalState (ξ model)
-    if isinstance(model, XiEliashberg):
-        problem = XiGapProblem(model, state, seed)
-    else:
-        problem = model.gap_problem(state, seed)
+    problem = model.gap_problem(state, seed)
     if deflate:
         res = deflation.solve_avoiding(problem, [problem.trivial_root()], petsc_options, tol=tol,
                                        fallback=fallback, warmup=warmup)

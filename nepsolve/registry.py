@@ -60,6 +60,7 @@ class ModelSpec:
     write_solution: Callable[[object, dict], None] | None = None   # (path, solve result) -> HDF5 file
     report_keys: tuple[str, ...] = ()             # keys the CLI prints for `solve` (without --json)
     array_units: Mapping[str, str] = field(default_factory=dict)   # units of the arrays of a solve result
+    build: Callable[..., object] | None = None     # build(params, **options) -> the model object (api layer)
 
     def quantity(self, name: str) -> Quantity:
         """The quantity `name`, or a RegistryError listing the ones this model offers."""

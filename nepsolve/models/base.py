@@ -48,3 +48,65 @@ class CountingProblem:
 
     def initial_guess(self):
         return self.problem.initial_guess()
+
+
+# ------------------------------------------------------------------ capabilities the solvers use
+# A solver asks a problem for an optional capability with isinstance(problem, <Protocol>) — never by
+# probing attribute names — and a solver that needs one checks it with `require`.
+
+@runtime_checkable
+class DenseJacobian(Protocol):
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """dR/dx as a dense (size × size) array (small problems: SNES Newton with LU)."""
+
+
+@runtime_checkable
+class Bounded(Protocol):
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the unknowns (variational-inequality Newton; roots outside are rejected)."""
+
+
+@runtime_checkable
+class TimeDerivativeForm(Protocol):
+    def rate(self, x: np.ndarray) -> np.ndarray:
+        """dx/dt of a relaxation whose fixed points are the roots (pseudo-transient continuation)."""
+
+    def rate_jacobian(self, x: np.ndarray) -> np.ndarray:
+        """d(rate)/dx, dense."""
+
+
+@runtime_checkable
+class SplittableResidual(Protocol):
+    """A residual whose work splits into `n_units` units of `unit_size` unknowns over a group of ranks."""
+    n_units: int
+    unit_size: int
+
+    def residual_local(self, x, out_local, part: int, n_parts: int, reduce) -> None:
+        """This part's units of R(x) (x is the full vector; `reduce` sums partial arrays over the group)."""
+
+
+@runtime_checkable
+class SplittableOperator(Protocol):
+    """A linear operator whose matvec rows split over a group of ranks."""
+    n_units: int
+    unit_size: int
+
+    def matvec_local(self, y, part: int, n_parts: int, reduce) -> np.ndarray:
+        """This part's rows of 𝓛y."""
+
+
+@runtime_checkable
+class DistributedResidual(Protocol):
+    """A problem already split over a communicator (solvers.distributed.Distributed): a PETSc MPI Vec."""
+    local_range: tuple[int, int]
+
+    def gather(self, x_local: np.ndarray) -> np.ndarray:
+        """The full vector from the local parts."""
+
+
+def require(problem, protocol, who: str) -> None:
+    """TypeError naming what `problem` lacks for the solver `who`."""
+    if not isinstance(problem, protocol):
+        names = [n for n in getattr(protocol, "__protocol_attrs__", ()) if not hasattr(problem, n)]
+        raise TypeError(f"{who} needs a problem with {protocol.__name__} ({', '.join(sorted(names)) or 'members'} "
+                        f"missing on {type(problem).__name__})")

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.base import SplittableOperator, SplittableResidual, require
+
 
 class Distributed:
     def __init__(self, problem, comm):
         from mpi4py import MPI
 
+        if not isinstance(problem, (SplittableResidual, SplittableOperator)):
+            require(problem, SplittableResidual, "a problem distributed over ranks")
         self.problem = problem
         self.comm = comm                 # a petsc4py or mpi4py communicator
         self.mpi = comm.tompi4py() if hasattr(comm, "tompi4py") else comm

@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from ..models.base import TimeDerivativeForm, require
+
 from .snes import dense_jacobian_callback, prefixed_options, residual_norm
 
 _counter = itertools.count()
@@ -24,6 +26,7 @@ _counter = itertools.count()
 def pseudo_transient(problem, x0: np.ndarray, tol: float, max_steps: int = 2000, max_seconds: float = 120.0):
     from petsc4py import PETSc
 
+    require(problem, TimeDerivativeForm, "pseudo-transient continuation")
     n = problem.size
     ts = PETSc.TS().create(comm=PETSc.COMM_SELF)
     X = PETSc.Vec().createSeq(n, comm=PETSc.COMM_SELF)

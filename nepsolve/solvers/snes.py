@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..models.base import CountingProblem
+from ..models.base import Bounded, CountingProblem, DenseJacobian, DistributedResidual
 
 LADDER = (
     ("newton-krylov", {"snes_type": "newtonls", "snes_mf": "true", "pc_type": "none", "ksp_type": "gmres",
@@ -129,7 +129,8 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
     from petsc4py import PETSc
 
     prefix = f"nep{next(_counter)}_"
-    dist = getattr(problem.problem, "local_range", None)     # a solvers.distributed.Distributed problem
+    inner = problem.problem
+    dist = inner.local_range if isinstance(inner, DistributedResidual) else None   # split over `comm`
     snes = PETSc.SNES().create(comm=comm)
     if dist is None:
         X = PETSc.Vec().createSeq(problem.size, comm=comm)
@@ -137,7 +138,7 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
         X = PETSc.Vec().createMPI((dist[1] - dist[0], problem.size), comm=comm)
     Fv = X.duplicate()
     errors = []
-    jac = getattr(problem.problem, "jacobian", None) if options.get("snes_mf") != "true" else None
+    jac = inner.jacobian if isinstance(inner, DenseJacobian) and options.get("snes_mf") != "true" else None
     if jac is not None and dist is None:          # a dense analytic Jacobian (small problems, LU)
         Jm = PETSc.Mat().createDense([problem.size, problem.size], comm=comm)
         Jm.setUp()
@@ -163,7 +164,7 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
             if jac is not None and dist is None:
                 snes.setJacobian(dense_jacobian_callback(jac), Jm)
             snes.setFromOptions()
-            bounds = getattr(problem.problem, "bounds", None)
+            bounds = inner.bounds if isinstance(inner, Bounded) else None
             if bounds is not None and dist is None and snes.getType().startswith("vi"):
                 lo, hi = (X.duplicate() for _ in range(2))
                 lo.setArray(bounds()[0])
@@ -189,10 +190,9 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
 
 def _out_of_bounds(problem, x, slack: float = 1e-8) -> bool:
     """True if the problem declares bounds() and x leaves them by more than `slack`."""
-    bounds = getattr(problem, "bounds", None)
-    if bounds is None:
+    if not isinstance(problem, Bounded):
         return False
-    lo, hi = bounds()
+    lo, hi = problem.bounds()
     return bool(np.any(x < lo - slack) or np.any(x > hi + slack))
 
 

@@ -99,6 +99,19 @@ class FlatBandEliashberg(EinsteinBathModel):
     def kinetic_problem(self) -> "KineticProblem":
         return KineticProblem(self)
 
+    # The normal-state roles shared with the ξ model (api: one code path for both).
+    NORMAL_TOL = 1e-11              # SNES tolerance of the normal-state solve
+    NORMAL_ANDERSON_FIRST = False   # Newton–Krylov ladder first (the kinetic equation is small and smooth)
+
+    def normal_problem(self) -> "KineticProblem | None":
+        """The normal-state problem to solve: the kinetic equation (fel_mode kinetic), or None when the
+        normal state is fixed (fel_mode bath: `fixed_normal_state`)."""
+        return KineticProblem(self) if self.params.fel_mode == "kinetic" else None
+
+    def fixed_normal_state(self) -> np.ndarray:
+        """F_el on the extended grid when no solve is needed (the bath distribution)."""
+        return self.bath_distribution()
+
     def collision_integral(self, F_ext: np.ndarray) -> np.ndarray:
         """I_coll(ω) = (π/2)∫dν a(ν) K_NT(ω, ν) on the 2-extended grid (spec §3.2)."""
         nF, aF = self._kinetic_convolutions(F_ext)
@@ -145,6 +158,10 @@ class KineticProblem:
 
     def initial_guess(self):
         return self.model.F_bath_ext.copy()
+
+    def solution(self, x) -> np.ndarray:
+        """The normal state handed to the gap operator: F_el on the extended grid."""
+        return x
 
 
 class GapOperator:

@@ -8,6 +8,7 @@ from ...physics.params import EliashbergParams
 from ...registry import ModelSpec, Quantity, register
 from .quantities import delta0_record, lambda_c_record, t_c_record
 from . import commands
+from .flatband import FlatBandEliashberg
 
 UNITS_TEXT = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
 _QUANTITY_COST = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}
@@ -44,6 +45,7 @@ SPEC = register(ModelSpec(
     quantities=eliashberg_quantities(),
     cost=frequency_cost,
     keys_heading="--model eliashberg:",
+    build=lambda params, **_: FlatBandEliashberg(params),
     critical=commands.critical,
     solve=commands.solve,
     write_solution=commands.write_solution,

@@ -163,8 +163,16 @@ class XiEliashberg(EinsteinBathModel):
             K0_new = (0.5j * sigK).real                                # Σ^K = −2i K0
         return sigma_new, K0_new
 
+    # The normal-state roles shared with the flat band (api: one code path for both).
+    NORMAL_TOL = 1e-12              # SNES tolerance of the normal-state solve
+    NORMAL_ANDERSON_FIRST = True    # Anderson first: the ξ normal state is a large, smooth fixed point
+
     def normal_problem(self) -> "NormalProblem":
+        """Σ^R_11(ξ, ω) (and F_el in kinetic mode): always solved, the band is finite."""
         return NormalProblem(self)
+
+    def fixed_normal_state(self):
+        raise RuntimeError("the ξ-resolved normal state is always solved (normal_problem)")
 
     def flat_band_guess(self) -> np.ndarray:
         """Σ^R of the infinite flat band (spec §4.2), broadcast to all rows: the starting point."""
@@ -172,12 +180,22 @@ class XiEliashberg(EinsteinBathModel):
         return np.broadcast_to(s, (self.n_rows, s.size)).copy()
 
     # ------------------------------------------------------------------ linear gap problem (§5, §6.1)
-    def gap_operator(self, normal: NormalState, glue: bool | None = None, physical: bool = True) -> "XiGapOperator":
+    def gap_operator(self, normal: NormalState, glue: bool | None = None, physical: bool = True, *,
+                     sector: str = "even") -> "XiGapOperator":
         """The linearized gap operator around `normal`; `physical=False` gives the unconstrained
-        four-field map (with its spurious Hermitian-Keldysh sector; diagnostics and tests only)."""
+        four-field map (with its spurious Hermitian-Keldysh sector; diagnostics and tests only).  Only the
+        even sector exists here (`sector` is accepted for the flat band's signature)."""
+        if sector != "even":
+            raise ValueError(f"sector {sector!r}: the ξ-resolved operator has the even sector only")
         if glue is None:
             glue = self.params.glue == "on"
         return XiGapOperator(self, normal, glue, physical)
+
+    def gap_problem(self, normal: NormalState, seed: float = 0.1):
+        """The nonlinear Nambu–Keldysh set around `normal` (nonlinear.XiGapProblem)."""
+        from .nonlinear import XiGapProblem
+
+        return XiGapProblem(self, normal, seed)
 
     def scattering_rate(self, normal: NormalState) -> np.ndarray:
         """Γ(row, ω) = −Im Σ^R_11 − γ (electron–boson part of the inverse lifetime)."""

@@ -8,6 +8,7 @@ from ...physics.params import EliashbergXiParams
 from ...registry import ModelSpec, register
 from ..eliashberg.spec import UNITS_TEXT, eliashberg_quantities, frequency_cost
 from ..eliashberg import commands
+from .model import XiEliashberg
 
 # Scalar observables of a point (float64 in chunk and phase-diagram files; NaN where a point has none).
 OBSERVABLES = {
@@ -70,6 +71,7 @@ SPEC = register(ModelSpec(
     observables=OBSERVABLES,
     cost=xi_cost,
     check_point=check_point,
+    build=lambda params, xi_rows=None, **_: XiEliashberg(params, xi_rows),
     critical=commands.critical,
     solve=commands.solve,
     write_solution=commands.write_solution,
