@@ -49,29 +49,29 @@ def _finish(rec: dict, ok: bool) -> dict:
 def delta0(params, petsc_options=None, comm=None) -> dict:
     """Δ0 (quasi or Keldysh level) with the NESS observables; 'failed' (with the PETSc reason) if the NESS
     did not converge."""
-    from ... import api
+    from . import solve as run
 
-    r = api.solve_interband(params, petsc_options)
+    r = run.solve_interband(params, petsc_options)
     return _finish({**_ness_record(r), "value": r["delta0"]}, bool(r["converged"]))
 
 
 def t_c(params, petsc_options=None, comm=None) -> dict:
     """T_c (the phonon temperature where the normal NESS turns unstable) with the NESS observables."""
-    from ... import api
+    from . import solve as run
 
-    r = api.solve_interband(params, petsc_options)
-    tc = api.interband_critical_temperature(params, petsc_options)
+    r = run.solve_interband(params, petsc_options)
+    tc = run.interband_critical_temperature(params, petsc_options)
     rec = {**_ness_record(r), "value": tc["T_c"], "message": tc["message"]}
     return _finish(rec, bool(r["converged"]) and bool(tc["converged"]))
 
 
 def solve(params, petsc_options=None, quantity: str = "delta0", **_ignored) -> dict:
-    """The kinetic NESS and the interband gap (api.solve_interband); quantity 'Tc' adds T_c."""
-    from ... import api
+    """The kinetic NESS and the interband gap (solve.solve_interband); quantity 'Tc' adds T_c."""
+    from . import solve as run
 
-    result = api.solve_interband(params, petsc_options)
+    result = run.solve_interband(params, petsc_options)
     if quantity == "Tc":
-        tc = api.interband_critical_temperature(params, petsc_options)
+        tc = run.interband_critical_temperature(params, petsc_options)
         result.update(T_c=tc["T_c"], T_c_converged=tc["converged"], T_c_message=tc.get("message", ""))
     return result
 
