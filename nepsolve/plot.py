@@ -32,6 +32,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from . import registry
+
 __all__ = ["read_phase_diagram", "plot_phase_diagram", "summary_table", "label", "decomposition",
            "plot_decomposition", "plot_distributions", "subset", "axis_first", "plot_interband_ness",
            "plot_interband_coupling", "plot_interband_recombination", "plot_interband_zeeman",
@@ -59,16 +61,30 @@ _MODEL = {"name": ""}      # the model of the phase diagram being drawn (interba
 
 
 def label(name: str) -> str:
-    """Axis/quantity label with units (Ω = 1; t_c = 1 while an interband diagram is drawn); the raw name
-    if unknown."""
-    if _MODEL["name"] == "interband":
+    """Axis/quantity label with units, by the energy unit the model registers: the Ω = 1 table, the t_c = 1
+    table, or (any other model) the unit of its registered quantity or observable; the raw name if unknown."""
+    unit = _energy_unit(_MODEL["name"])
+    if unit == "t_c":
         return label_ib(name)
-    return LABELS.get(name, name)
+    if unit in ("Omega", None):
+        return LABELS.get(name, name)
+    spec = registry.get(_MODEL["name"])
+    units = {**{k: u for k, (u, _) in spec.observables.items()}, **{k: q.unit for k, q in spec.quantities.items()}}
+    return f"{name} [{units[name]}]" if units.get(name, "1") != "1" else name
+
+
+def _energy_unit(model: str):
+    """The registered energy unit of `model` (None for files without a registered model)."""
+    try:
+        return registry.get(model).energy_unit if model else None
+    except registry.RegistryError:
+        return None
 
 
 def _symbol(name: str) -> str:
     """Label without the unit, for "name = value" annotations."""
-    return label(name).removesuffix(" [Ω]").removesuffix(" [$t_c$]")
+    unit = _energy_unit(_MODEL["name"])
+    return label(name).removesuffix(" [Ω]").removesuffix(" [$t_c$]").removesuffix(f" [{unit}]")
 
 
 # ---------------------------------------------------------------------------------------------- reading
