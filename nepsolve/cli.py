@@ -15,10 +15,11 @@ from .physics.params import XI_SPECS, ParameterError, parse_assignments
 
 UNITS_HELP = """\b
 Units and conventions
-  Energies, temperatures, rates and frequencies are in units of the bare boson
-  frequency Ω = 1 (ħ = k_B = 1).  λ = −g²N0 D^R(0) = 2∫dν α²F(ν)/ν.  Keldysh
-  (Kamenev) conventions: F_el = 1 − 2f (tanh(ω/2T) in equilibrium), F_b = 1 + 2n_B.
-  Δ(ω) = φ(ω)/Z(ω); the gap edge Δ0 solves Re Δ(Δ0) = Δ0.
+  Energies, temperatures, rates and frequencies are in each model's unit
+  (ħ = k_B = 1): """ + ", ".join(f"{n}: {m.energy_unit} = 1" for n, m in registry.models().items()) + """.
+  Eliashberg models (Ω = the bare boson frequency): λ = −g²N0 D^R(0) = 2∫dν α²F(ν)/ν;
+  Keldysh (Kamenev) conventions: F_el = 1 − 2f (tanh(ω/2T) in equilibrium),
+  F_b = 1 + 2n_B; Δ(ω) = φ(ω)/Z(ω); the gap edge Δ0 solves Re Δ(Δ0) = Δ0.
 """
 
 
@@ -113,8 +114,10 @@ config_option = click.option("--config", type=click.Path(exists=True, dir_okay=F
 
 @click.group(help=f"""nepsolve: steady-state (NESS) Keldysh–Eliashberg solvers.
 
-Electrons on a fermionic bath (rate γ, temperature T_el) coupled to a damped Einstein boson
-(damping κ, bath temperature T_b, optional incoherent drive), flat band, real frequencies.
+Driven, dissipative electron systems: the models of the registry (`nepsolve keys --model NAME`):
+{"  ".join(f"{name}: {spec.summary}." for name, spec in registry.models().items())}
+Single points with `critical` and `solve`; grids with `plan`, `sweep-chunk`, `aggregate`, `plot`
+(or the Snakemake workflow).
 
 {UNITS_HELP}""")
 @click.version_option(package_name="nepsolve")
@@ -330,8 +333,8 @@ def plan(config, out, as_json):
 
 @main.command("sweep-chunk", help="""Run one chunk of a plan under MPI (mpiexec -n R nepsolve sweep-chunk ...).
 
-COMM_WORLD is split into groups of ranks_per_point ranks; groups take the next unfinished point
-from a shared counter.  Each finished point is written at once (atomically) to
+COMM_WORLD is split into groups of ranks_per_point ranks; a group takes the next unfinished point by
+claiming it with a claim file (atomic create; claims of a killed run do not count).  Each finished point is written at once (atomically) to
 <out-stem>.d/<id>.json; a rerun skips finished points.  The chunk file is written when all points
 are done.  A failing point is recorded (status, PETSc reason, message); it never aborts the chunk.""")
 @click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False))
