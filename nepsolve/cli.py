@@ -17,7 +17,7 @@ UNITS_HELP = """\b
 Units and conventions
   Energies, temperatures, rates and frequencies are in each model's unit
   (ħ = k_B = 1): """ + ", ".join(f"{n}: {m.energy_unit} = 1" for n, m in registry.models().items()) + """.
-  Eliashberg models (Ω = the bare boson frequency): λ = −g²N0 D^R(0) = 2∫dν α²F(ν)/ν;
+  Eliashberg models: units of the bare boson frequency Ω = 1; λ = −g²N0 D^R(0) = 2∫dν α²F(ν)/ν;
   Keldysh (Kamenev) conventions: F_el = 1 − 2f (tanh(ω/2T) in equilibrium),
   F_b = 1 + 2n_B; Δ(ω) = φ(ω)/Z(ω); the gap edge Δ0 solves Re Δ(Δ0) = Δ0.
 """
