@@ -61,14 +61,8 @@ def _inputs(sets, config=None, petsc_cli=None, model: str = "eliashberg", preset
     values, petsc_config = _load_config(config)
     values.pop("model", None)
     spec = registry.get(model)
-    cls = spec.params
-    if preset is not None and preset not in spec.presets:
-        offered = {name: m.presets for name, m in registry.models().items() if m.presets}
-        raise click.UsageError(f"--preset {preset} is not a preset of --model {model}; presets: "
-                               + "; ".join(f"{name}: {', '.join(p)}" for name, p in offered.items()))
     try:
-        base = cls.preset(preset) if preset else None
-        base = parse_assignments([f"{k}={v}" for k, v in values.items()], base, cls=cls)
+        base = parse_assignments([f"{k}={v}" for k, v in values.items()], spec.base_params(preset), cls=spec.params)
         params = parse_assignments(sets, base)
     except ParameterError as err:
         raise click.UsageError(str(err)) from None

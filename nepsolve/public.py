@@ -27,11 +27,7 @@ def _params(model: str, preset: str | None, values: dict):
     for k in values:
         if k not in specs:
             raise ParameterError(f"unknown parameter '{k}' of model {model!r}: allowed keys are {', '.join(specs)}")
-    if preset is not None and preset not in spec.presets:
-        raise ParameterError(f"preset {preset!r} is not a preset of model {model!r} (presets: "
-                             f"{', '.join(spec.presets) or 'none'})")
-    base = cls.preset(preset) if preset else cls()
-    return cls(**{**base.as_dict(), **values})
+    return cls(**{**spec.base_params(preset).as_dict(), **values})
 
 
 def critical(model: str, quantity: str = "lambda_c", *, axis: str = "real", decompose: bool = False,

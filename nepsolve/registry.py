@@ -15,6 +15,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+import numpy as np
+
 
 class RegistryError(ValueError):
     """An unknown model, or a (model, quantity) pair the model does not offer; the message lists what exists."""
@@ -62,6 +64,17 @@ class ModelSpec:
     array_units: Mapping[str, str] = field(default_factory=dict)   # units of the arrays of a solve result
     build: Callable[..., object] | None = None     # build(params, **options) -> the model object (api layer)
 
+    def base_params(self, preset: str | None = None):
+        """The model's default parameters, or those of `preset` (ParameterError naming the presets it has)."""
+        if preset is None:
+            return self.params()
+        if preset not in self.presets:
+            from .physics.spec import ParameterError
+
+            raise ParameterError(f"preset {preset!r} is not a preset of model {self.name!r} (its presets: "
+                                 f"{', '.join(self.presets) or 'none'})")
+        return self.params.preset(preset)
+
     def quantity(self, name: str) -> Quantity:
         """The quantity `name`, or a RegistryError listing the ones this model offers."""
         try:
@@ -69,6 +82,13 @@ class ModelSpec:
         except KeyError:
             raise RegistryError(f"model {self.name!r} does not compute quantity {name!r}: it offers "
                                 f"{', '.join(self.quantities)}") from None
+
+
+def scalar_observables(result: dict, names) -> dict:
+    """The declared observables `names` that `result` carries as numbers (float; bools and missing left out):
+    the observable fields of a sweep record."""
+    return {k: float(result[k]) for k in names
+            if isinstance(result.get(k), (int, float, np.floating, np.integer)) and not isinstance(result[k], bool)}
 
 
 _MODELS: dict[str, ModelSpec] = {}
@@ -134,7 +154,7 @@ def observables() -> dict[str, tuple[str, str]]:
 
 
 def model_of_params(params) -> ModelSpec:
-    """The model whose parameter class `params` is an instance of (exact class first)."""
+    """The model whose parameter class is exactly the type of `params`."""
     specs = list(models().values())
     for spec in specs:
         if type(params) is spec.params:

@@ -46,8 +46,7 @@ class Result:
         units.update({name: unit for name, (unit, _) in spec.observables.items()})
         for name, q in spec.quantities.items():
             units[name] = q.unit
-        units.update(lambda_c="1", T_c=spec.energy_unit, delta0=spec.energy_unit, omega=spec.energy_unit,
-                     xi=spec.energy_unit, wall_time="s")
+        units["wall_time"] = "s"
         return units
 
     def to_xarray(self):

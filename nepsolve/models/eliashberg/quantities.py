@@ -9,13 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _scalar(v) -> bool:
-    return isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
-
-
-def scalar_observables(result: dict, names) -> dict:
-    """The declared observables that `result` carries as scalars (float)."""
-    return {k: float(result[k]) for k in names if _scalar(result.get(k))}
+from ...registry import scalar_observables  # noqa: F401  (re-exported: the record's observable fields)
 
 
 def _status(result: dict, value: float) -> tuple[str, str | None]:

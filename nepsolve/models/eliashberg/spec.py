@@ -11,6 +11,7 @@ from . import commands
 from .flatband import FlatBandEliashberg
 
 UNITS_TEXT = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
+ARRAY_UNITS = {"omega": "Omega", "delta": "Omega", "phi": "Omega", "omega_tilde": "Omega", "Z": "1", "F_el": "1"}
 _QUANTITY_COST = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}
 
 
@@ -50,7 +51,7 @@ SPEC = register(ModelSpec(
     solve=commands.solve,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
-    array_units={"omega": "Omega", "delta": "Omega", "phi": "Omega", "omega_tilde": "Omega", "Z": "1", "F_el": "1"},
+    array_units=ARRAY_UNITS,
     example={"quantity": "lambda_c", "fixed": {"fel_mode": "bath", "n_omega": 2049, "omega_max": 10.0, "T_el": 0.1, "T_b": 0.1,
                                              "kappa": 0.3}, "axis": ("gamma", [0.05, 0.1])},
 ))

@@ -6,7 +6,7 @@ import math
 
 from ...physics.params import EliashbergXiParams
 from ...registry import ModelSpec, register
-from ..eliashberg.spec import UNITS_TEXT, eliashberg_quantities, frequency_cost
+from ..eliashberg.spec import ARRAY_UNITS, UNITS_TEXT, eliashberg_quantities, frequency_cost
 from ..eliashberg import commands
 from .model import XiEliashberg
 
@@ -76,7 +76,7 @@ SPEC = register(ModelSpec(
     solve=commands.solve,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
-    array_units={"omega": "Omega", "delta": "Omega", "phi": "Omega", "omega_tilde": "Omega", "Z": "1", "F_el": "1"},
+    array_units={**ARRAY_UNITS, "xi": "Omega"},
     example={"quantity": "lambda_c", "fixed": {"kernel": "local", "fel_mode": "bath", "W": 3.0, "n_omega": 1201,
                                              "omega_max": 6.0, "T_el": 0.1, "T_b": 0.1, "kappa": 0.3},
              "axis": ("gamma", [0.05, 0.1])},

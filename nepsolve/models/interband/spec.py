@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...physics.interband_params import PRESETS, InterbandParams
-from ...registry import ModelSpec, Quantity, register
+from ...registry import ModelSpec, Quantity, register, scalar_observables
 
 UNITS_TEXT = ("energies, temperatures and rates in units of t_c = 1 (tight binding) or of the parabolic-band "
               "unit; momenta in 1/a (hbar = k_B = 1)")
@@ -31,12 +31,8 @@ def _ness_record(r: dict) -> dict:
            "iterations": r["iterations"], "residual_norm": r["residual_norm"],
            "message": r["message"] or r["snes_reason"]}
     roots = r.get("delta_roots") or []
-    extra = {"delta_sarma": roots[1] if len(roots) > 1 else float("nan")}
-    for key in OBSERVABLES:
-        v = extra.get(key, r.get(key))
-        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool):
-            rec[key] = float(v)
-    return rec
+    sarma = {"delta_sarma": roots[1] if len(roots) > 1 else float("nan")}
+    return {**rec, **scalar_observables({**r, **sarma}, OBSERVABLES)}
 
 
 def _finish(rec: dict, ok: bool) -> dict:
