@@ -8,7 +8,6 @@ import json
 import sys
 
 import click
-import numpy as np
 
 from . import registry
 from .physics.params import XI_SPECS, ParameterError, parse_assignments

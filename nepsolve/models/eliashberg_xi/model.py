@@ -42,7 +42,7 @@ import numpy as np
 from ...physics.params import EliashbergXiParams
 from ..eliashberg.flatband import EinsteinBathModel
 from ..xi_grid import (PI, LorentzianQuadrature, PointQuadrature, SeparableQuadrature, XiCells,  # noqa: F401
-                      cell_pair, cell_resolvent, dos_shape, graded_cells, xi_cells)
+                      dos_shape, graded_cells, xi_cells)
 
 
 def kernel_matrix(cells: XiCells, kernel: str, w: float, norm: str = "integral"):
