@@ -1,4 +1,4 @@
-# nepsolve sweep workflow: plan → one MPI job per chunk → aggregate → phase-diagram figure.
+# nepsolve sweep workflow: plan → one MPI job per chunk → aggregate → the study's figures.
 #   snakemake --configfile config/<study>.yaml        (local; profiles/default = workflow/profiles/default)
 #   snakemake --profile cluster/slurm --configfile config/<study>.yaml   (SLURM)
 # The embedded default study is config/demo.yaml.  It is loaded only when no --configfile was given:
@@ -11,7 +11,7 @@ if not config:
 include: "workflow/rules/common.smk"
 
 # bookkeeping rules run where snakemake runs, not as cluster jobs
-localrules: all, plan, aggregate, phase_diagram_figure, xi_figure, xi_distributions, interband_f2_solve, interband_f2_figure, interband_figure
+localrules: all, plan, aggregate, figure
 
 
 include: "workflow/rules/sweep.smk"
@@ -21,5 +21,4 @@ include: "workflow/rules/figures.smk"
 rule all:
     input:
         f"{RESULTS}/phase_diagram.h5",
-        expand(f"{RESULTS}/phase_diagram.{{ext}}", ext=["png", "pdf"]),
         expand(f"{RESULTS}/{{fig}}.{{ext}}", fig=STUDY_FIGURES, ext=["png", "pdf"]),   # figures.smk

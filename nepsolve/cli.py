@@ -1,6 +1,7 @@
-"""Command line of nepsolve (thin: parse, validate, call `nepsolve.api`, print).
+"""Command line of nepsolve (thin: parse, validate, ask the model registry, print).
 
-Units everywhere: energies, temperatures and frequencies in units of the boson frequency Ω = 1.
+Units: each model's own energy unit (the registry's `energy_unit`; the Eliashberg models: the boson
+frequency Ω = 1).  Nothing here names a model: choices, defaults and per-model help come from the registry.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import sys
 import click
 
 from . import registry
-from .physics.params import XI_SPECS, ParameterError, parse_assignments
+from .physics.spec import ParameterError
+from .physics.params import parse_assignments
 
 UNITS_HELP = """\b
 Units and conventions
@@ -22,7 +24,7 @@ Units and conventions
 """
 
 
-def _keys_help(model: str = "eliashberg-xi", click_block: bool = True) -> str:
+def _keys_help(model: str, click_block: bool = True) -> str:
     """The parameter table of a registered model (`click_block`: keep click from rewrapping it in --help)."""
     spec = registry.get(model)
     specs = spec.params.specs()
@@ -52,7 +54,7 @@ def _load_config(path):
     return data, petsc
 
 
-def _inputs(sets, config=None, petsc_cli=None, model: str = "eliashberg", preset: str | None = None):
+def _inputs(sets, config, petsc_cli, model: str, preset: str | None = None):
     """(parameters, PETSc options): the preset (interband), then --config (YAML), overridden by --set and
     --petsc-options.  The first invalid key is named."""
     from .solvers.snes import parse_petsc_options
@@ -94,7 +96,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print one JS
 petsc_option = click.option("--petsc-options", default=None, metavar="'-key value ...'",
                             help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'.")
 model_option = click.option(
-    "--model", type=click.Choice(list(registry.models())), default="eliashberg", show_default=True,
+    "--model", type=click.Choice(list(registry.models())), default=registry.default_model(), show_default=True,
     help="  ".join(f"{name}: {spec.summary}." for name, spec in registry.models().items()))
 preset_option = click.option(
     "--preset", type=click.Choice(sorted({p for m in registry.models().values() for p in m.presets})), default=None,
@@ -126,31 +128,32 @@ def keys(model):
     click.echo(_keys_help(model, click_block=False))
 
 
+def _model_help(command: str) -> str:
+    """The per-model paragraphs of a command's help, and the key tables of the models offering it."""
+    names = registry.offering(command)
+    paragraphs = list(dict.fromkeys(registry.get(n).help[command] for n in names if command in registry.get(n).help))
+    tables = "\n\n".join(_keys_help(n) for n in names)
+    return "\n\n".join(paragraphs) + f"\n\n{UNITS_HELP}\n{tables}"
+
+
 @main.command(help=f"""Critical coupling λ_c (default) or critical temperature T_c.
 
 λ_c: the coupling at which the largest real eigenvalue of the linearized (ℝ-linear) gap
 operator equals 1, at fixed temperatures, bath rates and drive; `lam` is only the start value.
-T_c (--quantity Tc): at fixed `lam`, both bath temperatures are scaled together (T_b/T_el fixed)
-until the instability; the reported T_c is the electron-bath temperature.
---axis matsubara uses the independent imaginary-axis solver (equilibrium only: T_b = T_el,
-drive_n = 0; eliashberg-xi: kernel local, or xi_local at the row ξ = 0).
+T_c (--quantity Tc): at fixed `lam`, the temperatures are raised until the instability.
+--axis matsubara uses an independent imaginary-axis solver where the model has one (equilibrium).
 
-eliashberg-xi reports, for the critical eigenvector: xi_star (kernel xi_local: the most unstable
-row, found by a scan of ξ ≥ 0 and refined; otherwise the row of its largest |φ^R_12|), Gamma_el0
-there, subspace_residual (its four-field image keeps Σ^K_21 = −(Σ^K_12)*: round-off expected) and
-eigen_residual.  status = complex_leading (with a warning) when the leading eigenvalue is complex.
-
-{UNITS_HELP}
-{_keys_help()}""")
+{_model_help("critical")}""")
 @model_option
 @set_option
 @config_option
 @click.option("--quantity", type=click.Choice(["lambda_c", "Tc"]), default="lambda_c", show_default=True)
 @click.option("--axis", type=click.Choice(["real", "matsubara"]), default="real", show_default=True)
 @click.option("--decompose", is_flag=True,
-              help="eliashberg-xi, lambda_c only: also λ_c with the glue off (δφ^K := 0), with heating off "
-                   "(fel_mode bath) and with both off: adds lambda_c_glue_off, lambda_c_heating_off, "
-                   "lambda_c_both_off and glue_offset_fraction = (glue off − full)/(glue off − both off).")
+              help="lambda_c only, models with a glue/heating decomposition: also λ_c with the glue off "
+                   "(δφ^K := 0), with heating off (fel_mode bath) and with both off: adds lambda_c_glue_off, "
+                   "lambda_c_heating_off, lambda_c_both_off and glue_offset_fraction = (glue off − full)/(glue off "
+                   "− both off).")
 @json_option
 @petsc_option
 def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_options):
@@ -175,34 +178,22 @@ def _offering(model: str, command: str, hint: str = ""):
     return spec
 
 
-@main.command(help=f"""Solve the nonlinear NESS gap equations with PETSc SNES.
+@main.command(help=f"""Solve the model's nonlinear steady-state equations with PETSc SNES and report the gap.
 
-Eliashberg models: the normal state (always a root) is deflated, and matrix-free Newton–Krylov searches
-for the gapped branch; if none is found, the undeflated ladder (Newton–Krylov, Anderson, NGMRES unless
---no-fallback) reports the state it reaches.  Prints the gap edge delta0 (Re Δ(Δ0) = Δ0; 0 if the
-solution is normal), the SNES converged reason, iterations and final residual norm; `superconducting`
-means max|φ| > 1e-4 (a gapless state, φ ≠ 0 but no gap edge, has delta0 = 0 and gapless = true).
---out FILE.h5 stores Δ(ω), Z(ω), φ(ω), ω̃(ω) and F_el(ω) (complex arrays as <name>_re/<name>_im).
+Prints the model's report (the gap delta0, SNES converged reason, iterations, residual, ...);
+--out FILE.h5 stores the solution arrays (complex arrays as <name>_re/<name>_im).
 
---model interband (PORTA_SPEC): the kinetic NESS n_c(k), n_v(k) by SNES Newton (dense analytic
-Jacobian, explicit number conservation), then the interband gap: level=quasi (pair-frame BCS, §4.5;
-all roots, BCS then Sarma, in delta_roots) or level=keldysh (4×4 Nambu–Keldysh mean field, §4.4).
-Prints delta0, mu_c, mu_v, nu, excited_density, s_N, the Thouless couplings g_c_attractive /
-g_c_repulsive of the kinetic N_k, and snes_reason (of the NESS); --quantity Tc adds T_c (the
-phonon temperature where the normal NESS turns unstable).  --out stores k, n_c, n_v, N_k, delta_k.
-
-{UNITS_HELP}
-{_keys_help()}
-
-{_keys_help("interband")}""")
+{_model_help("solve")}""")
 @model_option
 @preset_option
 @set_option
 @config_option
 @json_option
 @petsc_option
-@click.option("--quantity", type=click.Choice(["delta0", "Tc"]), default="delta0", show_default=True,
-              help="Tc: --model interband only (Eliashberg models: `nepsolve critical --quantity Tc`).")
+@click.option("--quantity", type=click.Choice(sorted({q for m in registry.models().values() for q in m.solve_quantities})),
+              default="delta0", show_default=True,
+              help="What the solve reports besides the solution; per model: " + "; ".join(
+                  f"{n}: {', '.join(m.solve_quantities)}" for n, m in registry.models().items() if m.solve))
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution to this HDF5 file.")
 @click.option("--seed", type=float, default=0.1, show_default=True,
               help="Amplitude φ0 of the BCS-like seed φ0/(1+ω²) [Ω] (Eliashberg models).")
@@ -213,6 +204,9 @@ phonon temperature where the normal NESS turns unstable).  --out stores k, n_c, 
 def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, seed, no_fallback, warmup,
           no_deflation):
     spec = _offering(model, "solve")
+    if quantity not in spec.solve_quantities:
+        raise click.UsageError(f"--quantity {quantity}: --model {model} solves for {', '.join(spec.solve_quantities)} "
+                               "(critical temperatures: `nepsolve critical --quantity Tc`)")
     p, petsc_options = _inputs(sets, config, petsc_options, model, preset)
     try:
         result = spec.solve(p, petsc_options, quantity=quantity, seed=seed, fallback=not no_fallback,
@@ -233,7 +227,8 @@ Example: nepsolve scan --axis T_b --values 0.03,0.05,0.08 --set T_el=0.05 --out 
 @model_option
 @set_option
 @config_option
-@click.option("--axis", "axis_key", required=True, type=click.Choice([k for k, s in XI_SPECS.items() if s.kind is float]))
+@click.option("--axis", "axis_key", required=True, type=click.Choice(sorted({k for n in registry.offering("critical")
+                                           for k, s in registry.get(n).params.specs().items() if s.kind is float})))
 @click.option("--values", required=True, help="Comma-separated values of the swept parameter.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @petsc_option
@@ -388,20 +383,42 @@ def progress(plan_path, chunks_dir):
                    f"core-seconds to go")
 
 
-@main.command(help="Draw the phase diagram of an aggregated HDF5 file (PNG and PDF); failed points are marked.")
+@main.command(help="""Draw a figure of an aggregated phase-diagram HDF5 file (PNG and PDF by default).
+
+FIGURE is one the file's model registers (default: phase_diagram, the quantity over the study's axes,
+failed points marked); `--list` names them.  Study figures take keyword arguments (--args JSON), as the
+`figures:` block of a study config gives them; the Snakemake rule `figure` calls this command.""")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Output path without extension.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Output path without extension.")
+@click.option("--figure", default="phase_diagram", show_default=True, help="A figure the file's model registers.")
+@click.option("--args", "args_json", default="{}", show_default=True, help="Keyword arguments of the figure (JSON).")
 @click.option("--format", "formats", multiple=True, default=("png", "pdf"), show_default=True)
-def plot(path, out, formats):
+@click.option("--list", "list_figures", is_flag=True, help="List the figures of the file's model and exit.")
+def plot(path, out, figure, args_json, formats, list_figures):
     from . import plot as plotting
+    from . import registry
 
     try:
-        files = plotting.plot_phase_diagram(path, out, formats=tuple(formats))
-    except ValueError as err:
+        model = registry.get(plotting.read_phase_diagram(path)["model"])
+        if list_figures:
+            for name, fig in model.all_figures().items():
+                click.echo(f"{name:<16} {fig.summary}")
+            return
+        if out is None:
+            raise click.UsageError("--out is required (output path without extension)")
+        try:
+            args = json.loads(args_json)
+        except json.JSONDecodeError as err:
+            raise click.UsageError(f"--args is not JSON: {err}") from None
+        if not isinstance(args, dict):
+            raise click.UsageError("--args must be a JSON object of keyword arguments")
+        files = plotting.draw_figure(path, figure, out, formats=list(formats), **args)
+    except (ValueError, TypeError) as err:
         raise click.ClickException(str(err)) from None
     for f in files:
         click.echo(f"wrote {f}")
-    click.echo(plotting.summary_table(path))
+    if figure == "phase_diagram":
+        click.echo(plotting.summary_table(path))
 
 
 if __name__ == "__main__":

@@ -364,8 +364,10 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                                              "quantity": cfg["quantity"], "axes": names,
                                              "config_json": json.dumps(cfg, sort_keys=True),
                                              "config_hash": plan["config_hash"]})
-        sentence, unit = units_for(cfg["model"])
-        f.attrs["units"] = sentence
+        from . import registry
+
+        spec = registry.get(cfg["model"])
+        f.attrs["units"] = spec.units_text
         scales = []
         for n in names:
             vals = plan["axes"][n]
@@ -373,7 +375,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                 ds = f.create_dataset(n, data=np.array(vals, dtype=object), dtype=_STR)
             else:
                 ds = f.create_dataset(n, data=np.asarray(vals, dtype="f8"))
-                ds.attrs["units"] = unit if n not in ("lam", "drive_n", "n_omega", "n_k", "gap_refine") else "1"
+                ds.attrs["units"] = spec.unit_of(n) or "1"
             ds.make_scale(n)
             scales.append(ds)
 
@@ -384,7 +386,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             for k, v in attrs.items():
                 ds.attrs[k] = v
 
-        put(cfg["quantity"], value, units=unit if cfg["quantity"] != "lambda_c" else "1")
+        put(cfg["quantity"], value, units=spec.unit_of(cfg["quantity"]))
         put("status", status, flag_values=np.array([0, 1, 2, 3], dtype="i1"),
             flag_meanings="ok failed missing complex_leading_eigenvalue")
         put("snes_reason", reason, description="PETSc SNES converged reason (0: eigen route, no SNES)")

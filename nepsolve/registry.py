@@ -39,6 +39,26 @@ class Quantity:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One figure a model can draw from the aggregated phase diagram of a study.
+
+    `draw` names the function as "module:function"; it is imported on use (figure modules import
+    matplotlib) and called as `function(phase_diagram_path, out_stem, formats=[...], **args)` with the
+    study config's arguments, writes only next to `out_stem` and returns the written paths."""
+    draw: str
+    summary: str
+
+    def function(self) -> Callable[..., list]:
+        module, name = self.draw.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+# every model's studies can draw the generic phase diagram (nepsolve.plot.phase_diagram)
+GENERIC_FIGURES = {"phase_diagram": Figure("nepsolve.plot.phase_diagram:plot_phase_diagram",
+                                           "the quantity over the study's axes (lines, heat maps, panels)")}
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """What one model offers (see the module docstring)."""
     name: str
@@ -63,6 +83,38 @@ class ModelSpec:
     report_keys: tuple[str, ...] = ()             # keys the CLI prints for `solve` (without --json)
     array_units: Mapping[str, str] = field(default_factory=dict)   # units of the arrays of a solve result
     build: Callable[..., object] | None = None     # build(params, **options) -> the model object (api layer)
+    key_units: Mapping[str, str] = field(default_factory=dict)   # numeric keys not in energy_unit, e.g. "1"
+    default: bool = False                          # the CLI's default --model (one model sets it)
+    help: Mapping[str, str] = field(default_factory=dict)        # command ('critical', 'solve') -> CLI paragraph
+    solve_quantities: tuple[str, ...] = ("delta0",)              # what `solve --quantity` may ask of this model
+    labels: Mapping[str, str] = field(default_factory=dict)      # figure label (with unit) of keys/quantities
+    figures: Mapping[str, Figure] = field(default_factory=dict)  # the model's own figures (besides GENERIC)
+    # axes -> value the generic phase-diagram figure fixes when a study has too many panels
+    figure_slice: Mapping[str, str] = field(default_factory=dict)
+
+    def unit_of(self, name: str) -> str | None:
+        """CF unit of a quantity, observable or parameter key of this model (None: not a numeric name)."""
+        if name in self.quantities:
+            return self.quantities[name].unit
+        if name in self.observables:
+            return self.observables[name][0]
+        spec = self.params.specs().get(name)
+        if spec is None or spec.choices:
+            return None
+        return self.key_units.get(name, self.energy_unit)
+
+    def all_figures(self) -> dict[str, Figure]:
+        """The generic figures and the model's own."""
+        return {**GENERIC_FIGURES, **self.figures}
+
+    def figure(self, name: str) -> Figure:
+        """The figure `name`, or a RegistryError listing the figures this model draws."""
+        figures = self.all_figures()
+        try:
+            return figures[name]
+        except KeyError:
+            raise RegistryError(f"model {self.name!r} has no figure {name!r}: it draws "
+                                f"{', '.join(figures)}") from None
 
     def base_params(self, preset: str | None = None):
         """The model's default parameters, or those of `preset` (ParameterError naming the presets it has)."""
@@ -160,6 +212,14 @@ def model_of_params(params) -> ModelSpec:
         if type(params) is spec.params:
             return spec
     raise RegistryError(f"no registered model has parameter class {type(params).__name__}")
+
+
+def default_model() -> str:
+    """The model the CLI uses when none is given (the one registered with default=True)."""
+    marked = [name for name, spec in models().items() if spec.default]
+    if len(marked) != 1:
+        raise RegistryError(f"exactly one model must be registered with default=True, found {marked}")
+    return marked[0]
 
 
 def offering(what: str) -> list[str]:

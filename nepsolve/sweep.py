@@ -29,7 +29,7 @@ import numpy as np
 from . import io, registry
 from .physics.params import ParameterError, Spec
 
-TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options")
+TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options", "figures")
 CHUNK_KEYS = {"points_per_chunk": 8, "ranks_per_chunk": 2, "ranks_per_point": 1}
 
 
@@ -144,8 +144,44 @@ def validate_config(config: dict) -> dict:
         petsc = parse_petsc_options(petsc)
     except ValueError as err:
         raise SweepConfigError(f"'petsc_options': {err}") from None
+    study_figures(config)      # checked here; not part of the resolved config (figures do not change points)
     return {"study": study, "model": config["model"], "quantity": config["quantity"], "fixed": dict(fixed),
             "axes": resolved_axes, "chunking": chunking, "petsc_options": petsc}
+
+
+def study_figures(config: dict) -> dict[str, dict]:
+    """The figures a study draws: output name -> {"figure": registered figure, "args": {...}}.
+
+    Every study draws `phase_diagram`; its config may add more under `figures`, a mapping of output names
+    (files results/<study>/<name>.png|pdf) to the figure's keyword arguments, with `figure:` naming the
+    registered figure when it differs from the output name.  Unknown figures (for the study's model) and
+    arguments the figure does not take raise SweepConfigError naming the key."""
+    import inspect
+
+    model = registry.get(config["model"])
+    given = config.get("figures") or {}
+    if not isinstance(given, dict):
+        raise SweepConfigError("'figures' must be a mapping of output names to figure arguments")
+    out = {"phase_diagram": {"figure": "phase_diagram", "args": {}}}
+    for name, entry in given.items():
+        where = f"figures.{name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise SweepConfigError(f"'{where}': a figure name is letters, digits, '_', '-', '.'")
+        entry = dict(entry or {})
+        if not all(isinstance(k, str) for k in entry):
+            raise SweepConfigError(f"'{where}': argument names must be strings")
+        figure = entry.pop("figure", name)
+        try:
+            draw = model.figure(figure).function()
+        except registry.RegistryError as err:
+            raise SweepConfigError(f"'{where}.figure': {err}") from None
+        try:
+            inspect.signature(draw).bind("phase_diagram.h5", "out", formats=None, **entry)
+        except TypeError as err:
+            params = [p for p in inspect.signature(draw).parameters if p not in ("path", "out", "formats")]
+            raise SweepConfigError(f"'{where}': {err} (figure {figure!r} takes {', '.join(params) or 'no arguments'})") from None
+        out[name] = {"figure": figure, "args": entry}
+    return out
 
 
 def config_hash(resolved: dict) -> str:

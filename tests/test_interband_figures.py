@@ -1,9 +1,8 @@
 """Interband (PORTA_SPEC §5.1) figures F2, F3, F5, F6, F8 on tiny real inputs: 3–6 point sweeps computed
 in-process (sweep.evaluate_point, no MPI) and aggregated with the pipeline's own writers, and two
-`nepsolve solve --model interband --out` files.  Energies in units of t_c = 1.  Runs in ≈ 15 s."""
+`nepsolve solve --model interband --out` files; the registered figures through `nepsolve plot --figure`.  Energies in units of t_c = 1.  Runs in ≈ 15 s."""
 import json
 import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -12,7 +11,8 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import brentq
 
-from nepsolve import io, plot, sweep
+from nepsolve import io, sweep
+from nepsolve.models.interband import figures as plot
 from nepsolve.models.interband.bands import dispersions
 from nepsolve.physics.interband_params import InterbandParams
 
@@ -141,11 +141,14 @@ def test_f2_from_solution_files_and_script(tmp_path, f6_file):
         assert json.loads(r.stdout)["converged"]
         cases.append((name, str(out)))
     assert_written(plot.plot_interband_ness(cases, tmp_path / "F2", formats=["png", "pdf"]))
-    script = ROOT / "workflow" / "scripts" / "interband_figures.py"
-    r = subprocess.run([sys.executable, str(script), "F2", *[f"--case={lab}={p}" for lab, p in cases],
-                        "--out", str(tmp_path / "F2s"), "--format", "png"], capture_output=True, text=True)
+    # the registered figures, as the Snakemake rule `figure` draws them: F2 solving its own cases, F6
+    drawn = plot.plot_ness_profiles(f6_file, tmp_path / "F2r", formats=["png"],
+                                    cases={"R1": {"preset": "R1"}, "R2, K2": {"preset": "R2", "lineshape": "K2"}})
+    assert_written(drawn, n=1)
+    r = subprocess.run([str(BIN / "nepsolve"), "plot", str(f6_file), "--figure", "zeeman", "--out",
+                        str(tmp_path / "F6s"), "--format", "png"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([sys.executable, str(script), "F6", str(f6_file), "--out", str(tmp_path / "F6s"),
-                        "--format", "png"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert_written([tmp_path / "F2s.png", tmp_path / "F6s.png"])
+    assert_written([tmp_path / "F6s.png"], n=1)
+    r = subprocess.run([str(BIN / "nepsolve"), "plot", str(f6_file), "--figure", "decomposition", "--out",
+                        str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode != 0 and "has no figure 'decomposition'" in r.stderr and "zeeman" in r.stderr

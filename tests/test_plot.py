@@ -1,4 +1,4 @@
-"""nepsolve.plot on synthetic aggregated phase-diagram files written in the layout of docs/sweep-contract.md."""
+"""nepsolve.plot (and the ξ-model figures) on synthetic aggregated phase-diagram files written in the layout of docs/sweep-contract.md."""
 import json
 import re
 from pathlib import Path
@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from nepsolve import plot
+from nepsolve.models.eliashberg_xi import figures as xi_figures
+from nepsolve.plot.phase_diagram import _use_log
 
 STR = h5py.string_dtype()          # variable-length UTF-8, as the contract prescribes
 
@@ -160,7 +162,7 @@ def test_two_numeric_axes_heatmap(tmp_path):
     assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"      # geomspace over 100x, linspace
     assert n_x_markers(fig) == 3
     cbar_labels = [a.get_ylabel() for a in fig.axes[1:]]
-    assert plot.label("lambda_c") in cbar_labels
+    assert plot.label("lambda_c", "eliashberg") in cbar_labels
     assert len(ax.collections) > 1                                       # contour lines drawn
     import matplotlib.pyplot as plt
     plt.close(fig)
@@ -263,12 +265,13 @@ def test_not_a_phase_diagram(tmp_path):
 
 
 def test_log_scale_rule():
-    assert plot._use_log(np.geomspace(0.01, 1, 5))
-    assert not plot._use_log(np.linspace(0.01, 1, 5))         # spans 100x but linearly spaced
-    assert not plot._use_log(np.geomspace(0.1, 1, 5))         # only 10x
-    assert not plot._use_log(np.array([-1.0, 1.0, 100.0]))
-    assert not plot._use_log(np.array(["bath", "kinetic"]))
-    assert plot.label("kappa") == "κ [Ω]" and plot.label("whatever") == "whatever"
+    assert _use_log(np.geomspace(0.01, 1, 5))
+    assert not _use_log(np.linspace(0.01, 1, 5))         # spans 100x but linearly spaced
+    assert not _use_log(np.geomspace(0.1, 1, 5))         # only 10x
+    assert not _use_log(np.array([-1.0, 1.0, 100.0]))
+    assert not _use_log(np.array(["bath", "kinetic"]))
+    assert plot.label("kappa", "eliashberg") == "κ [Ω]" and plot.label("whatever", "eliashberg") == "whatever"
+    assert plot.label("Gamma", "bcs") == "Gamma [omega_D]" and plot.label("lam", "bcs") == "lam"   # registry units
 
 
 def test_decomposition_figure(tmp_path):
@@ -278,29 +281,27 @@ def test_decomposition_figure(tmp_path):
     write_phase_diagram(p, {"T_b": [0.025, 0.05, 0.1], "gamma": [0.03, 0.3], "glue": ["on", "off"],
                             "fel_mode": ["kinetic", "bath"]})
     pd = plot.read_phase_diagram(p)
-    curves = plot.decomposition(pd)
+    curves = xi_figures.decomposition(pd)
     assert set(curves) == {"full", "glue off", "heating off", "glue & heating off"}
     assert curves["full"].shape == (3, 2)
-    paths = plot.plot_decomposition(p, tmp_path / "dec", x="T_b", x_scale="T_el", equilibrium_x=1.0,
+    paths = xi_figures.plot_decomposition(p, tmp_path / "dec", x="T_b", x_scale="T_el", equilibrium_x=1.0,
                                     formats=("png", "pdf"))
     assert [Path(q).suffix for q in paths] == [".png", ".pdf"]
     assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n" and head(paths[1], 5) == b"%PDF-"
     with pytest.raises(ValueError, match="not an axis"):
-        plot.plot_decomposition(p, tmp_path / "bad", x="drive_n")
+        xi_figures.plot_decomposition(p, tmp_path / "bad", x="drive_n")
 
 
 def test_forward_scattering_figures_and_shifts(tmp_path):
-    """plot_forward: the shifts are the stated ratios of the decomposition curves; the glue-offset maps
+    """ξ figures: the shifts are the stated ratios of the decomposition curves; the glue-offset maps
     (ω_d × n_d, equilibrium row n_d = 0 excluded) and the crossover figure (w × kernel) are drawn; a
     missing axis is named."""
-    from nepsolve import plot_forward
-
     p = tmp_path / "drive.h5"
     write_phase_diagram(p, {"drive_omega": [1.5, 2.0], "drive_n": [0.0, 0.3, 1.0], "gamma": [0.05],
                             "glue": ["on", "off"], "fel_mode": ["kinetic", "bath"]})
     pd = plot.read_phase_diagram(p)
-    c = plot.decomposition(pd)
-    sh = plot_forward.shifts(c)
+    c = xi_figures.decomposition(pd)
+    sh = xi_figures.shifts(c)
     full, off, both = c["full"], c["glue off"], c["glue & heating off"]
     assert np.allclose(sh["offset"], (off - full) / (off - both))
     assert np.allclose(sh["glue"], full / off - 1) and np.allclose(sh["heating"], off / both - 1)
@@ -308,24 +309,24 @@ def test_forward_scattering_figures_and_shifts(tmp_path):
     assert sub["axes"] == ["drive_omega", "drive_n", "glue", "fel_mode"] and sub["values"].shape == (2, 3, 2, 2)
     with pytest.raises(ValueError, match="no value"):
         plot.subset(pd, gamma=0.1)
-    paths = plot_forward.plot_glue_offset(p, tmp_path / "offset", formats=("png",))
+    paths = xi_figures.plot_glue_offset(p, tmp_path / "offset", formats=("png",))
     assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"
     q = tmp_path / "cross.h5"
     write_phase_diagram(q, {"w": [0.005, 0.05, 0.5], "kernel": ["lorentzian", "xi_local"], "glue": ["on", "off"],
                             "fel_mode": ["kinetic", "bath"]})
     with pytest.raises(ValueError, match="Gamma_el0"):
-        plot_forward.plot_crossover(q, tmp_path / "cross")
+        xi_figures.plot_crossover(q, tmp_path / "cross")
     with h5py.File(q, "a") as f:
         f.create_dataset("Gamma_el0", data=np.full((3, 2, 2, 2), 0.05))
-    paths = plot_forward.plot_crossover(q, tmp_path / "cross", formats=("png",))
+    paths = xi_figures.plot_crossover(q, tmp_path / "cross", formats=("png",))
     assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="axes w and kernel"):
-        plot_forward.plot_crossover(p, tmp_path / "bad")
+        xi_figures.plot_crossover(p, tmp_path / "bad")
 
 
 def test_distributions_figure(tmp_path):
     w = np.linspace(-5, 5, 201)
     nu = np.linspace(0.02, 5, 100)
-    paths = plot.plot_distributions(w, {"a": np.tanh(w / 0.2) * 0.9}, 0.05, nu, 1 / np.tanh(nu / 0.1), 0.05,
+    paths = xi_figures.plot_distributions(w, {"a": np.tanh(w / 0.2) * 0.9}, 0.05, nu, 1 / np.tanh(nu / 0.1), 0.05,
                                     tmp_path / "dist", formats=("png",))
     assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"

@@ -74,5 +74,76 @@ def test_contract_point_record_aggregate_and_figure(name, tmp_path):
         for key in spec.observables:
             if key in f:
                 assert f[key].attrs["units"] == spec.observables[key][0]
+        assert f[q].attrs["units"] == spec.quantities[q].unit
+        axis = spec.example["axis"][0]
+        assert f[axis].attrs["units"] == spec.unit_of(axis) != None
     files = plot.plot_phase_diagram(out, tmp_path / "figure", formats=("png",))
     assert files and all(open(f, "rb").read(4) == b"\x89PNG" for f in files)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_contract_figures_resolve_and_study_figures_are_checked(name):
+    """Every registered figure imports and takes (path, out, formats=...); a study's `figures:` block is
+    checked against the registry (unknown figure, unknown argument) before any job, naming the key, and does
+    not change the config hash (existing chunks stay valid)."""
+    import inspect
+
+    spec = registry.get(name)
+    assert "phase_diagram" in spec.all_figures()
+    for fig_name, fig in spec.all_figures().items():
+        params = inspect.signature(fig.function()).parameters
+        assert list(params)[:2] == ["path", "out"] and "formats" in params, (name, fig_name)
+        assert fig.summary
+    base = sweep.make_plan(study(name, spec))
+    cfg = study(name, spec, figures={"extra": {"figure": "phase_diagram"}})
+    assert sweep.make_plan(cfg)["config_hash"] == base["config_hash"]
+    assert list(sweep.study_figures(cfg)) == ["phase_diagram", "extra"]
+    with pytest.raises(sweep.SweepConfigError, match="figures.bad.figure.*phase_diagram"):
+        sweep.make_plan(study(name, spec, figures={"bad": {"figure": "no_such_figure"}}))
+    with pytest.raises(sweep.SweepConfigError, match="'figures.bad'.*no_such_arg"):
+        sweep.make_plan(study(name, spec, figures={"bad": {"figure": "phase_diagram", "no_such_arg": 1}}))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_contract_units_and_labels(name):
+    """Every numeric key, quantity and observable has a unit in the registry; labels carry it."""
+    spec = registry.get(name)
+    for key, s in spec.params.specs().items():
+        assert (spec.unit_of(key) is None) == bool(s.choices), (name, key)
+    for q in spec.quantities:
+        assert spec.unit_of(q) == spec.quantities[q].unit
+        unit = spec.unit_of(q)
+        if unit != "1" and q not in spec.labels:
+            assert plot.label(q, name).endswith(f"[{unit}]")
+
+
+def test_no_model_name_outside_its_package():
+    """Above the models nothing names a model: no model name as a string literal (or `--model <name>`) in
+    nepsolve/ outside nepsolve/models/<package>/, in the Snakefile or in workflow/.  Docstrings and
+    comments may mention models; code may not branch on them."""
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    names = set(MODELS)
+    packages = {registry.get(n).solve.__module__.split(".")[2] if registry.get(n).solve else None for n in names}
+    offenders = []
+    files = [p for p in (root / "nepsolve").rglob("*.py") if "models" not in p.relative_to(root / "nepsolve").parts[:1]]
+    for path in files:
+        tree = ast.parse(path.read_text())
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                text = node.value
+                if text in names or re.search(r"--model[ =](" + "|".join(map(re.escape, names)) + r")\b", text):
+                    offenders.append(f"{path.relative_to(root)}:{node.lineno}: {text[:60]!r}")
+    for path in [root / "Snakefile", *(root / "workflow").rglob("*.smk"), *(root / "workflow").rglob("*.py")]:
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"[\"'](" + "|".join(map(re.escape, names)) + r")[\"']", code):
+                offenders.append(f"{path.relative_to(root)}:{i}: {line.strip()[:60]!r}")
+    assert not offenders, "model names outside their packages:\n" + "\n".join(offenders)
+    assert packages          # the registry found the model packages

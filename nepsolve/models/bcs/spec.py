@@ -96,6 +96,7 @@ SPEC = register(ModelSpec(
         "lambda_c": Quantity("lambda_c", lambda_c, "1", "coupling whose T_c equals T"),
     },
     observables=OBSERVABLES,
+    key_units={"lam": "1"},
     cost=lambda params, quantity: 0.01,
     check_point=check_point,
     keys_heading="--model bcs (energies in units of the cutoff omega_D = 1):",

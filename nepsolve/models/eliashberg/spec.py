@@ -12,6 +12,26 @@ from .flatband import FlatBandEliashberg
 
 UNITS_TEXT = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
 ARRAY_UNITS = {"omega": "Omega", "delta": "Omega", "phi": "Omega", "omega_tilde": "Omega", "Z": "1", "F_el": "1"}
+# figure labels of keys, quantities and observables (energies in Ω = 1); shared with the ξ model
+LABELS = {
+    "T_b": "$T_b$ [Ω]", "T_el": "$T_{el}$ [Ω]", "lam": "λ", "kappa": "κ [Ω]", "gamma": "γ [Ω]",
+    "drive_n": "drive $n_d$", "drive_omega": "$ω_d$ [Ω]", "drive_sigma": "$σ_d$ [Ω]",
+    "lambda_c": "$λ_c$", "T_c": "$T_c$ [Ω]", "delta0": "$Δ_0$ [Ω]",
+    "W": "$W$ [Ω]", "w": "$w$ [Ω]", "kernel": "kernel", "glue": "glue", "dos": "DOS", "n_xi": "$n_ξ$",
+    "glue_ratio": "$‖δφ^K‖/‖φ^R‖$", "Gamma_el0": "$Γ_{el}(0)$ [Ω]",
+}
+HELP = {
+    "critical": "--model eliashberg / eliashberg-xi: T_c scales both bath temperatures together (T_b/T_el fixed) "
+                "and reports the electron-bath temperature; --axis matsubara needs equilibrium (T_b = T_el, "
+                "drive_n = 0; eliashberg-xi: kernel local, or xi_local at the row ξ = 0).",
+    "solve": "--model eliashberg / eliashberg-xi: the normal state (always a root) is deflated, and matrix-free "
+             "Newton–Krylov searches for the gapped branch; if none is found, the undeflated ladder "
+             "(Newton–Krylov, Anderson, NGMRES unless --no-fallback) reports the state it reaches.  delta0 is "
+             "the gap edge (Re Δ(Δ0) = Δ0; 0 if normal); `superconducting` means max|φ| > 1e-4 (a gapless "
+             "state, φ ≠ 0 but no gap edge, has delta0 = 0 and gapless = true).  --out stores Δ(ω), Z(ω), "
+             "φ(ω), ω̃(ω) and F_el(ω).",
+}
+KEY_UNITS = {"lam": "1", "drive_n": "1", "n_omega": "1", "n_xi": "1", "xi_growth": "1"}
 _QUANTITY_COST = {"lambda_c": 1.0, "T_c": 1.5, "delta0": 3.0}
 
 
@@ -52,6 +72,10 @@ SPEC = register(ModelSpec(
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
     array_units=ARRAY_UNITS,
+    labels=LABELS,
+    key_units=KEY_UNITS,
+    default=True,
+    help=HELP,
     example={"quantity": "lambda_c", "fixed": {"fel_mode": "bath", "n_omega": 2049, "omega_max": 10.0, "T_el": 0.1, "T_b": 0.1,
                                              "kappa": 0.3}, "axis": ("gamma", [0.05, 0.1])},
 ))

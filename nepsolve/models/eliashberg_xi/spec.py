@@ -5,10 +5,20 @@ from __future__ import annotations
 import math
 
 from ...physics.params import EliashbergXiParams
-from ...registry import ModelSpec, register
-from ..eliashberg.spec import ARRAY_UNITS, UNITS_TEXT, eliashberg_quantities, frequency_cost
+from ...registry import Figure, ModelSpec, register
+from ..eliashberg.spec import ARRAY_UNITS, HELP, KEY_UNITS, LABELS, UNITS_TEXT, eliashberg_quantities, frequency_cost
 from ..eliashberg import commands
 from .model import XiEliashberg
+
+_FIG = "nepsolve.models.eliashberg_xi.figures:"
+FIGURES = {
+    "decomposition": Figure(_FIG + "plot_decomposition", "lambda_c vs one axis: full / glue off / heating off / both off, "
+                             "with the change relative to equilibrium"),
+    "glue_offset": Figure(_FIG + "plot_glue_offset", "glue and heating shifts and the offset fraction over two axes"),
+    "crossover": Figure(_FIG + "plot_crossover", "Lorentzian width scan w/Gamma_el towards the xi-local limit"),
+    "distributions": Figure(_FIG + "plot_distributions_snapshot", "F_el(omega) and F_b(nu) against the bath "
+                            "distributions at a driven point, at lambda = lambda_c"),
+}
 
 # Scalar observables of a point (float64 in chunk and phase-diagram files; NaN where a point has none).
 OBSERVABLES = {
@@ -77,6 +87,17 @@ SPEC = register(ModelSpec(
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
     array_units={**ARRAY_UNITS, "xi": "Omega"},
+    labels=LABELS,
+    key_units=KEY_UNITS,
+    figure_slice={"glue": "on", "fel_mode": "kinetic"},     # the full model of a decomposition study
+    help={"critical": "--model eliashberg-xi reports, for the critical eigenvector: xi_star (kernel xi_local: the "
+                      "most unstable row, found by a scan of ξ ≥ 0 and refined; otherwise the row of its largest "
+                      "|φ^R_12|), Gamma_el0 there, subspace_residual (its four-field image keeps Σ^K_21 = "
+                      "−(Σ^K_12)*: round-off expected) and eigen_residual.  status = complex_leading (with a "
+                      "warning) when the leading eigenvalue is complex.  --decompose adds glue off / heating off "
+                      "/ both off.",
+          "solve": HELP["solve"]},
+    figures=FIGURES,
     example={"quantity": "lambda_c", "fixed": {"kernel": "local", "fel_mode": "bath", "W": 3.0, "n_omega": 1201,
                                              "omega_max": 6.0, "T_el": 0.1, "T_b": 0.1, "kappa": 0.3},
              "axis": ("gamma", [0.05, 0.1])},

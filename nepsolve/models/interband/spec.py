@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...physics.interband_params import PRESETS, InterbandParams
-from ...registry import ModelSpec, Quantity, register, scalar_observables
+from ...registry import Figure, ModelSpec, Quantity, register, scalar_observables
 
 UNITS_TEXT = ("energies, temperatures and rates in units of t_c = 1 (tight binding) or of the parabolic-band "
               "unit; momenta in 1/a (hbar = k_B = 1)")
@@ -22,6 +22,27 @@ OBSERVABLES = {
     "g_c_quasi": ("t_c", "critical g of the quasi-equilibrium gap equation at Delta -> 0 (inf: stable for any g > 0)"),
     "delta_sarma": ("t_c", "second (Sarma) root of the quasi-equilibrium gap equation (NaN: none)"),
     "delta_mu_L": ("t_c", "omega_L - (mu_c - mu_v): 0 when the quasi-Fermi splitting locks to the laser"),
+}
+
+
+# figure labels (energies in t_c = 1, k in 1/a)
+LABELS = {
+    "g": "$g = -U$ [$t_c$]", "T_ph": "$T_{ph}$ [$t_c$]", "omega_L": "$ω_L$ [$t_c$]", "Omega": "Ω [$t_c$]",
+    "gamma_r": "$γ_r$ [$t_c$]", "gamma_2": "$γ_2$ [$t_c$]", "delta0": "$Δ_0$ [$t_c$]",
+    "mismatch": "Fermi-point mismatch $k_v - k_c$ [1/a]", "excited_density": "excited density $N_e$ [1/site]",
+    "delta_mu_L": "$ω_L - (μ_c - μ_v)$ [$t_c$]", "zeeman": "zeeman", "lineshape": "line shape",
+    "T_c": "$T_c$ [$t_c$]", "mu_c": "$μ_c$ [$t_c$]", "mu_v": "$μ_v$ [$t_c$]",
+}
+KEY_UNITS = {"m_c": "1", "m_v": "1", "k_cut": "1/a", "dim": "1", "n_k": "1", "lam_ph_c": "1", "lam_ph_v": "1",
+             "c_s": "t_c a", "gap_refine": "1"}
+_FIG = "nepsolve.models.interband.figures:"
+FIGURES = {
+    "ness_profiles": Figure(_FIG + "plot_ness_profiles", "F2: NESS n_c(k), n_v(k), N_k for the presets R1, R2 (K1, "
+                            "K2), R3 (single solves, made by the figure)"),
+    "coupling": Figure(_FIG + "plot_interband_coupling", "F3: ln Delta0 vs 1/g with the weak-coupling BCS slope"),
+    "recombination": Figure(_FIG + "plot_interband_recombination", "F5: Delta0 vs gamma_r, Fermi-point mismatch"),
+    "zeeman": Figure(_FIG + "plot_interband_zeeman", "F6: Delta/Delta0 vs Omega/Delta0 with the Sarma branch"),
+    "phase": Figure(_FIG + "plot_interband_phase", "F8: Delta0 over two axes, e.g. (omega_L, T_ph)"),
 }
 
 
@@ -98,6 +119,17 @@ SPEC = register(ModelSpec(
     array_units={"k": "1/a", "weights": "1", "eps_c": "t_c", "eps_v": "t_c", "n_c": "1", "n_v": "1", "N_k": "1",
                  "delta_k": "t_c", "pair_amplitude_k": "1"},
     presets=tuple(PRESETS),
+    solve_quantities=("delta0", "Tc"),
+    help={"solve": "--model interband (PORTA_SPEC): the kinetic NESS n_c(k), n_v(k) by SNES Newton (dense analytic "
+                   "Jacobian, explicit number conservation), then the interband gap: level=quasi (pair-frame BCS, "
+                   "§4.5; all roots, BCS then Sarma, in delta_roots) or level=keldysh (4×4 Nambu–Keldysh mean "
+                   "field, §4.4).  Prints delta0, mu_c, mu_v, nu, excited_density, s_N, the Thouless couplings "
+                   "g_c_attractive / g_c_repulsive of the kinetic N_k, and snes_reason (of the NESS); --quantity "
+                   "Tc adds T_c (the phonon temperature where the normal NESS turns unstable).  --out stores k, "
+                   "n_c, n_v, N_k, delta_k."},
+    labels=LABELS,
+    key_units=KEY_UNITS,
+    figures=FIGURES,
     cost=cost,
     solve=solve,
     write_solution=write_solution,
