@@ -45,7 +45,7 @@ def child(spec: dict) -> dict:
                "Gamma_el0": r.get("Gamma_el0"), "subspace_residual": r.get("subspace_residual")}
     else:
         model = api.build_model(p)
-        normal = api._NormalState()
+        normal = api.NormalStateSolver()
         ns = normal(model)
         op = model.gap_operator(ns)
         res = eigen.leading_real_eigenvalue(op)

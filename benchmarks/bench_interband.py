@@ -2,11 +2,11 @@
 """Interband kinetic NESS (PORTA_SPEC §3.2, §6.3): SNES Newton / Newton–Krylov vs time stepping to steady state.
 
 Prints ratios measured within one run (no thresholds).  For each case and number of k points n_k, every
-method starts from the same state and stops at the same residual, ‖R(n)‖₂ ≤ api.INTERBAND_TOL = 1e-10,
+method starts from the same state and stops at the same residual, ‖R(n)‖₂ ≤ ib_run.INTERBAND_TOL = 1e-10,
 R the NessProblem residual (∂_t n/Γ_ref with the conservation row; time stepping conserves the particle
 number by itself, so that row stays at rounding level):
 
-  newton-lu       the production solve of api.interband_ness: snes.solve with DENSE_LADDER + BOUNDED_LADDER
+  newton-lu       the production solve of ib_run.interband_ness: snes.solve with DENSE_LADDER + BOUNDED_LADDER
                   (Newton with the dense analytic Jacobian and LU; then trust region, then bounded VI Newton);
   nk-mfop-lu      Newton–Krylov, -snes_mf_operator: finite-difference Jacobian action, GMRES (Eisenstat–Walker),
                   the dense analytic Jacobian only as preconditioner (LU, refactored every Newton step);
@@ -60,8 +60,9 @@ from nepsolve.models.interband.kinetics import KineticModel, NessProblem
 from nepsolve.models.interband.observables import ness_observables
 from nepsolve.physics.interband_params import InterbandParams
 from nepsolve.solvers import snes
+from nepsolve.models.interband import solve as ib_run
 
-TOL = api.INTERBAND_TOL
+TOL = ib_run.INTERBAND_TOL
 COLD_EPS = 1e-3
 PHYS_SLACK = 1e-9           # a root with some n outside [−slack, 1 + slack] is unphysical
 REPEAT_BELOW = 2.0          # runs shorter than this [s] are repeated (best of 3; the first dense solve

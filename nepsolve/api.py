@@ -1,8 +1,12 @@
-"""High-level computations: the only place where a model meets the solvers.
+"""Where a gap-equation model meets the solvers: the normal state by SNES, the critical search on the
+leading eigenvalue of the linearized gap operator (λ_c, T_c), and the nonlinear gap solve with deflation.
 
+Model-agnostic: a model enters through the registry (`build`, `critical_rows`) and the capabilities of its
+objects (models/base.py: `normal_problem`, `gap_operator`, `gap_problem`, EigenDiagnostics, Splittable...);
+nothing here names a model or its keys beyond the temperatures T_el, T_b of the T_c search and `lam`.
 Every function takes validated parameters and returns a plain dict of results (JSON-ready scalars;
 arrays only under the key 'arrays').  Non-convergence is reported in the dict, never raised.
-Units: energies and temperatures in units of the boson frequency Ω = 1.
+Units: the model's energy unit (Eliashberg models: the boson frequency Ω = 1).
 """
 from __future__ import annotations
 
@@ -11,22 +15,20 @@ import time
 import numpy as np
 
 from . import registry
-from .models.base import SplittableOperator, SplittableResidual
-from .models.eliashberg_xi import NormalState
-from .physics.params import EliashbergParams, EliashbergXiParams
+from .models.base import EigenDiagnostics, SplittableOperator, SplittableResidual
 from .solvers import critical, deflation, eigen, snes
 
 MIGDAL_LIMIT = 3.0
 PHI_THRESHOLD = 1e-4   # [Ω] max|φ| above which a converged solution counts as superconducting   # λ_c above this is "no superconductivity in any physical sense" (spec §8.6 pitfall 8)
 
 
-def build_model(params: EliashbergParams, xi_rows=None):
+def build_model(params, xi_rows=None):
     """The model object of a parameter set, built by the model that registered its parameter class;
     `xi_rows`: the rows of the ξ-local kernel (default ξ = 0; other models ignore it)."""
     return registry.model_of_params(params).build(params, xi_rows=xi_rows)
 
 
-class _NormalState:
+class NormalStateSolver:
     """Normal state for a sequence of parameter points, warm-starting its SNES solves.
 
     Flat band: the electron distribution F_el on the 2-extended grid (kinetic equation, §3.2).
@@ -61,7 +63,7 @@ def gap_operator(model, normal, sector: str = "even"):
     return model.gap_operator(normal, sector=sector)
 
 
-def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=None, v0=None, xi_rows=None):
+def leading_eigenvalue(params, sector: str = "even", normal=None, v0=None, xi_rows=None):
     """ρ and eigenvector of the linearized gap operator at `params` (spec §6.1); also returns the
     normal state (F_el on the extended grid for the flat band, a NormalState for the ξ model)."""
     eig, state, _ = _eigen(params, sector, normal, v0, xi_rows)
@@ -71,7 +73,7 @@ def leading_eigenvalue(params: EliashbergParams, sector: str = "even", normal=No
 def _eigen(params, sector, normal, v0, xi_rows=None):
     """(eigen result, normal state, operator) — the operator is kept for diagnostics."""
     model = build_model(params, xi_rows)
-    normal = normal or _NormalState()
+    normal = normal or NormalStateSolver()
     state = normal(model)
     op = gap_operator(model, state, sector)
     if isinstance(op, SplittableOperator) and normal.comm is not None and normal.comm.size > 1:
@@ -87,7 +89,7 @@ class _RhoTracker:
 
     def __init__(self, make_params, sector, petsc_options, comm=None, measure: str = "real"):
         self.make_params, self.sector, self.measure = make_params, sector, measure
-        self.normal = _NormalState(petsc_options, comm)
+        self.normal = NormalStateSolver(petsc_options, comm)
         self.v0, self.matvecs, self.last = None, 0, None
 
     def __call__(self, x, xi_rows=None):
@@ -144,34 +146,20 @@ def eigen_diagnostics(op, eig, normal) -> dict:
 
     All models: `rho_leading_re/_im`, the computed eigenvalue of largest real part, and `status`:
     'ok', or 'complex_leading' when that eigenvalue is complex (a finite-frequency instability, spec
-    §6.1 — the real crossing is then not the whole story).  ξ model, in addition: the electron inverse
-    lifetime Γ_el(0) = −Im Σ^R_11(ξ*, ω = 0) (bath + bosons) at the row ξ* of the eigenvector's
-    largest |φ^R_12| (`xi_star`), the size of the non-thermal glue ‖δφ^K_12‖∞/‖φ^R_12‖∞ (0 with glue
-    off) and the physical-subspace check of `XiGapOperator.subspace_check` (`subspace_residual`,
-    `eigen_residual`)."""
+    §6.1 — the real crossing is then not the whole story).  Operators with EigenDiagnostics add their
+    own (the ξ model: xi_star, Gamma_el0, glue_ratio, subspace_residual, eigen_residual)."""
     lead = eig.leading
     complex_lead = abs(lead.imag) > 1e-8 * max(1.0, abs(lead))
     out = {"rho_leading_re": lead.real, "rho_leading_im": lead.imag,
            "status": "complex_leading" if complex_lead else "ok"}
     vec, rho = (eig.leading_vector, lead) if complex_lead else (eig.vector, eig.rho)
-    if not isinstance(normal, NormalState) or vec is None:
-        return out
-    base = getattr(op, "operator", op)
-    f = base.expand(vec.real)
-    amp = np.max(np.abs(f[0]), axis=1)
-    row = int(np.argmax(amp)) if base.n_rows > 1 else 0
-    n_w = normal.sigma.shape[1]
-    out.update(xi_star=float(base.model.rows_xi[row]), Gamma_el0=float(-normal.sigma[row, (n_w - 1) // 2].imag))
-    if base.glue:
-        d12, _ = base.delta_phi_K(f)
-        out["glue_ratio"] = float(np.max(np.abs(d12)) / max(np.max(np.abs(f[0])), 1e-300))
-    else:
-        out["glue_ratio"] = 0.0
-    out.update(base.subspace_check(vec, rho))
+    base = getattr(op, "operator", op)               # the model's operator inside a distributed wrapper
+    if isinstance(base, EigenDiagnostics) and vec is not None:
+        out.update(base.eigen_diagnostics(vec, rho, normal))
     return out
 
 
-def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str = "even",
+def critical_coupling(params, petsc_options=None, sector: str = "even",
                       rtol: float = 1e-8, comm=None, xi_row: float | None = None) -> dict:
     """λ_c: ρ(λ_c) = 1 at fixed temperatures, bath and drive (spec §6.1); params.lam is the start value.
 
@@ -185,7 +173,7 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
     on a PETSc Vec distributed over it (rows owned, cells of the ξ' quadrature split), and the gap
     operator's matvecs are split the same way; ARPACK itself runs on every rank on identical vectors."""
     t0 = time.perf_counter()
-    rows = _xi_rows(params, xi_row)
+    rows = _critical_rows(params, xi_row)
     lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,
                             petsc_options, sector, rtol, comm if rows is None else None, rows)
     if not info["converged"]:
@@ -201,53 +189,14 @@ def critical_coupling(params: EliashbergParams, petsc_options=None, sector: str 
     return out
 
 
-def xi_scan_rows(params: EliashbergXiParams) -> np.ndarray:
-    """ξ ≥ 0 rows scanned by the ξ-local search: 0, then spacings growing from γ/2 by 1.35 up to
-    min(W, omega_max/2) (rows near the grid edge would lose their on-shell frequencies)."""
-    top = min(params.W, 0.5 * params.omega_max)
-    xs, step = [0.0], 0.5 * params.gamma
-    while xs[-1] + step < top:
-        xs.append(xs[-1] + step)
-        step *= 1.35
-    return np.array(xs + [top])
+def _critical_rows(params, pinned=None):
+    """The rows a critical search runs over, from the model (`ModelSpec.critical_rows`): None (one
+    problem) or the rows of a row-decoupled kernel (`pinned`: that row only)."""
+    rows = registry.model_of_params(params).critical_rows
+    return None if rows is None else rows(params, pinned)
 
 
-def _xi_rows(params, xi_row=None):
-    """The rows a critical search runs over: None (one problem), or the ξ-local scan (or the pinned row)."""
-    if not (isinstance(params, EliashbergXiParams) and params.kernel == "xi_local"):
-        return None
-    return xi_scan_rows(params) if xi_row is None else [xi_row]
-
-
-def decompose(params: EliashbergXiParams, petsc_options=None, rtol: float = 1e-8, comm=None) -> dict:
-    """λ_c of the full NESS model and with ingredients removed (spec §9 T8): glue off = δφ^K := 0;
-    heating off = fel_mode 'bath' (F_el frozen to the bath); both off.  Also the fraction of the
-    heating shift that the glue offsets, (λ_c(glue off) − λ_c(full))/(λ_c(glue off) − λ_c(both off))."""
-    full = critical_coupling(params, petsc_options, rtol=rtol, comm=comm)
-    runs = {"glue_off": params.replace(glue="off"), "heating_off": params.replace(fel_mode="bath"),
-            "both_off": params.replace(glue="off", fel_mode="bath")}
-    for name, p in runs.items():
-        if p == params:
-            r = full
-        elif name == "both_off" and params.fel_mode == "bath":
-            r = {"lambda_c": full["lambda_c_glue_off"], "converged": full["glue_off_converged"],
-                 "status": full["glue_off_status"], "wall_time": 0.0}
-        else:
-            r = critical_coupling(p, petsc_options, rtol=rtol, comm=comm)
-        full[f"lambda_c_{name}"] = r["lambda_c"]
-        full[f"{name}_converged"] = r["converged"]
-        full[f"{name}_status"] = r.get("status", "ok")
-        if r is not full:
-            full["wall_time"] += r["wall_time"]
-            if "xi_star" in r:
-                full[f"xi_star_{name}"] = r["xi_star"]
-    heat = full["lambda_c_glue_off"] - full["lambda_c_both_off"]
-    glue = full["lambda_c_glue_off"] - full["lambda_c"]
-    full["glue_offset_fraction"] = glue / heat if heat != 0 and np.isfinite(heat) else float("nan")
-    return full
-
-
-def critical_temperature(params: EliashbergParams, petsc_options=None, sector: str = "even",
+def critical_temperature(params, petsc_options=None, sector: str = "even",
                          rtol: float = 1e-8, xi_row: float | None = None) -> dict:
     """T_c at fixed λ: both bath temperatures scaled together, T_b/T_el fixed (reported T_c is T_el).
     ξ-local kernel: the highest T_c over the rows (as for λ_c), with `xi_star`; `xi_row` pins a row.
@@ -261,7 +210,7 @@ def critical_temperature(params: EliashbergParams, petsc_options=None, sector: s
     lo = 5.0 * params.dw / t_min * (1 + 1e-9)
     hi = 10.0 / max(T_el0, T_b0)
     s, info = _crossing(lambda s: params.replace(T_el=s * T_el0, T_b=s * T_b0), 1.0, False, lo, hi,
-                        petsc_options, sector, rtol, rows=_xi_rows(params, xi_row))
+                        petsc_options, sector, rtol, rows=_critical_rows(params, xi_row))
     if not info["converged"]:
         info["status"] = "no_crossing"
         if s != s:
@@ -270,7 +219,7 @@ def critical_temperature(params: EliashbergParams, petsc_options=None, sector: s
             "wall_time": time.perf_counter() - t0, "params": params.as_dict()}
 
 
-def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, fallback: bool = True,
+def solve_gap(params, petsc_options=None, seed: float = 0.1, fallback: bool = True,
               tol: float = 1e-10, warmup: int = 0, deflate: bool = True) -> dict:
     """Nonlinear NESS gap Δ(ω) by PETSc SNES (spec §4.3, §6.2), from a BCS-like seed.
 
@@ -293,7 +242,7 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
     if spec.check_point is not None:
         spec.check_point(params, "delta0")          # before any solve
     model = build_model(params)
-    normal = _NormalState(petsc_options)
+    normal = NormalStateSolver(petsc_options)
     state = normal(model)               # F_el on the extended grid (flat band) or a NormalState (ξ model)
     problem = model.gap_problem(state, seed)
     if deflate:
@@ -309,8 +258,3 @@ def solve_gap(params: EliashbergParams, petsc_options=None, seed: float = 0.1, f
            "phi_max": phi_max, **res.summary(), "attempts": res.attempts, "message": res.message,
            "wall_time": time.perf_counter() - t0, "params": params.as_dict(), "arrays": obs}
     return out
-
-
-# The interband model's solve lives in its package; these names stay here for existing callers.
-from .models.interband.solve import (INTERBAND_TOL, interband_critical_temperature, interband_ness,  # noqa: E402,F401
-                                     interband_thouless, quasi_gap, solve_interband)

@@ -59,6 +59,6 @@ def solve(model: str, quantity: str = "delta0", *, petsc_options=None, preset: s
 def normal_state(model_object, petsc_options=None, comm=None):
     """The normal NESS of an Eliashberg model object (flat band: F_el on the extended grid; ξ model: a
     NormalState), solved with the SNES ladder; RuntimeError if it does not converge."""
-    from .api import _NormalState
+    from .api import NormalStateSolver
 
-    return _NormalState(petsc_options, comm)(model_object)
+    return NormalStateSolver(petsc_options, comm)(model_object)

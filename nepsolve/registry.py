@@ -87,6 +87,8 @@ class ModelSpec:
     default: bool = False                          # the CLI's default --model (one model sets it)
     help: Mapping[str, str] = field(default_factory=dict)        # command ('critical', 'solve') -> CLI paragraph
     solve_quantities: tuple[str, ...] = ("delta0",)              # what `solve --quantity` may ask of this model
+    # critical_rows(params, pinned) -> None | rows: a row-decoupled kernel searched row by row (api layer)
+    critical_rows: Callable[..., object] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)      # figure label (with unit) of keys/quantities
     figures: Mapping[str, Figure] = field(default_factory=dict)  # the model's own figures (besides GENERIC)
     # axes -> value the generic phase-diagram figure fixes when a study has too many panels

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from nepsolve import api
 from nepsolve.models.interband import pairing, phonons
 from nepsolve.models.interband.bands import make_bands
 from nepsolve.models.interband.kinetics import KineticModel
 from nepsolve.physics.interband_params import InterbandParams as P
 from nepsolve.physics.spec import ParameterError
+from nepsolve.models.interband import solve as ib_run
 
 
 def _fd(x, T):
@@ -38,7 +38,7 @@ def test_two_level_radiative_closed_forms():
     for recomb in ("linear", "factorised"):
         p = P.preset("R1", phonon="none", lineshape="K1", recomb=recomb, gamma_r=0.02, gamma_2=0.01,
                      Omega=0.03, n_k=801)
-        r = api.interband_ness(p)
+        r = ib_run.interband_ness(p)
         _check_invariants(p, r)
         b = make_bands(p)
         delta = b.eps_c - b.eps_v - p.omega_L
@@ -62,7 +62,7 @@ def test_phonons_alone_thermalise_each_band():
         b = make_bands(p)
         rng = np.random.default_rng(3)
         start = (0.3 * rng.random(b.size), 1 - 0.3 * rng.random(b.size))
-        r = api.interband_ness(p, start=start)
+        r = ib_run.interband_ness(p, start=start)
         assert r["snes"].converged, r["snes"].message
         for n, n0, eps in ((r["n_c"], start[0], b.eps_c), (r["n_v"], start[1], b.eps_v)):
             assert abs(b.w @ n - b.w @ n0) < 1e-11
@@ -74,7 +74,7 @@ def test_reservoir_two_level_closed_form():
     """T-E6 at Level A (§3.2): n_c = RΓ_v/(Γ_cΓ_v + R(Γ_c+Γ_v)), N_k = n_c(Γ_c − Γ_v)/Γ_v; N ≡ 0 for Γ_c = Γ_v."""
     for gc in (0.02, 0.05, 0.1):
         p = P.preset("G1", Gamma_c=gc, n_k=601)
-        r = api.interband_ness(p)
+        r = ib_run.interband_ness(p)
         assert r["snes"].converged
         b = make_bands(p)
         g2 = 0.5 * (p.Gamma_c + p.Gamma_v)
@@ -185,7 +185,7 @@ def test_rhs_jacobian_matches_finite_differences():
 @pytest.mark.parametrize("name,lineshape", [("R1", "K2"), ("R1", "K1"), ("R2", "K1"), ("R2", "K2"), ("R3", "K2")])
 def test_reference_sets_invariants(name, lineshape):
     p = P.preset(name, lineshape=lineshape)
-    r = api.interband_ness(p)
+    r = ib_run.interband_ness(p)
     _check_invariants(p, r)
     o = r["observables"]
     if lineshape == "K2":        # §7.2: rotating-frame detailed balance bounds the lab splitting
@@ -195,11 +195,11 @@ def test_reference_sets_invariants(name, lineshape):
 def test_same_vs_opposite_concavity_pair_occupation():
     """§1, F2: same concavity (R1): N_k steps from −1 to +1 across the pair surface; opposite concavity
     (R3): |N_k| stays small everywhere (pair channel Pauli-blocked)."""
-    sc = api.interband_ness(P.preset("R1"))
+    sc = ib_run.interband_ness(P.preset("R1"))
     N = 1 - sc["n_c"] - sc["n_v"]
     k = sc["model"].bands.k
     assert N[k < 1.3].max() < -0.99 and N[k > 1.85].min() > 0.99
-    oc = api.interband_ness(P.preset("R3"))
+    oc = ib_run.interband_ness(P.preset("R3"))
     assert np.max(np.abs(1 - oc["n_c"] - oc["n_v"])) < 0.1
 
 
@@ -209,24 +209,24 @@ def test_k1_self_matches_k2_locks_to_laser():
     phonon-dominated one: its splitting equals the reduced balance of Fermi functions (§3.3) and its
     occupations are Fermi functions to 1e-12; K1 — the NESS self-organises to the neutral matching point
     (R2: μ_c − μ_v ≈ E_c − E_v = 2 although ω_L = 1.35)."""
-    o1 = api.interband_ness(P.preset("R1", lineshape="K2"))["observables"]
-    o2 = api.interband_ness(P.preset("R2", lineshape="K2"))["observables"]
+    o1 = ib_run.interband_ness(P.preset("R1", lineshape="K2"))["observables"]
+    o2 = ib_run.interband_ness(P.preset("R2", lineshape="K2"))["observables"]
     assert 0 < o1["delta_mu_L"] < 2e-3 and o2["delta_mu_L"] > 2 * o1["delta_mu_L"]
     assert max(o2["fd_deviation_c"], o2["fd_deviation_v"]) < 1e-12
     # where the exchange is free (R1) the NESS is unique: a start displaced along the soft direction
     # (splitting ω_L + 0.05 instead of the balance) reaches the same occupations
     p = P.preset("R1", lineshape="K2")
-    ref = api.interband_ness(p)
+    ref = ib_run.interband_ness(p)
     b = ref["model"].bands
     mu = brentq(lambda m: b.w @ (_fd(b.eps_c - m - 1.025, p.T_ph) + _fd(b.eps_v - m + 1.025, p.T_ph)) - 1.0, -5, 5)
     guess = np.concatenate([_fd(b.eps_c - mu - 1.025, p.T_ph), _fd(b.eps_v - mu + 1.025, p.T_ph)])
-    other = api.interband_ness(p, guess=guess)
+    other = ib_run.interband_ness(p, guess=guess)
     assert other["snes"].converged and other["snes"].iterations > 0
     assert np.max(np.abs(other["n_c"] - ref["n_c"])) < 1e-8
-    o = api.interband_ness(P.preset("R2", lineshape="K1"))["observables"]
+    o = ib_run.interband_ness(P.preset("R2", lineshape="K1"))["observables"]
     assert o["mu_c"] - o["mu_v"] > 1.9 and o["k_c"] == pytest.approx(np.pi / 2, abs=0.05)
-    assert "K1" in api.solve_interband(P.preset("R2", lineshape="K1"))["warning"]      # §7.2: must warn
-    assert "warning" not in api.solve_interband(P.preset("R1"))
+    assert "K1" in ib_run.solve_interband(P.preset("R2", lineshape="K1"))["warning"]      # §7.2: must warn
+    assert "warning" not in ib_run.solve_interband(P.preset("R1"))
 
 
 # ------------------------------------------------------------------------------------------ claims (§7.3)
@@ -235,25 +235,25 @@ def test_H1_cooper_log_without_threshold():
     logarithmically as T_ph → 0 (no threshold): 1/g_c grows by ρ_pair ln 4 per factor 4 in T, with the
     pair DOS ρ_pair = 1/(π(t_c + t_v)) of spec §5.2; and ln Δ0 is linear in 1/g with slope −1/ρ_pair."""
     rho = 1.0 / (np.pi * 1.4)
-    inv = [1.0 / api.solve_interband(P.preset("R1", g=1.2, T_ph=T, zeeman="off"))["g_c_quasi"]
+    inv = [1.0 / ib_run.solve_interband(P.preset("R1", g=1.2, T_ph=T, zeeman="off"))["g_c_quasi"]
            for T in (0.02, 0.005, 0.00125)]
     steps = np.diff(inv) / np.log(4.0)
     assert steps == pytest.approx([rho, rho], rel=0.03)
     gs = np.array([0.9, 1.0, 1.1])
-    d = [api.solve_interband(P.preset("R1", g=g, T_ph=0.001, zeeman="off"))["delta0"] for g in gs]
+    d = [ib_run.solve_interband(P.preset("R1", g=g, T_ph=0.001, zeeman="off"))["delta0"] for g in gs]
     slope = np.polyfit(1.0 / gs, np.log(d), 1)[0]
     assert slope == pytest.approx(-1.0 / rho, rel=0.05)
-    r = api.solve_interband(P.preset("R2", lineshape="K1", g=1.2))     # K1: no tuning of ω_L needed
+    r = ib_run.solve_interband(P.preset("R2", lineshape="K1", g=1.2))     # K1: no tuning of ω_L needed
     assert r["delta0"] > 0.1 and r["s_N"] == 1
 
 
 def test_H6_sign_rule_and_H3_opposite_concavity_blocked():
     """H6: the phonon-thermalised SC NESS has s_N = +1: only attraction pairs (no repulsive instability).
     H3: R3 pairs for neither sign of g at the R1 couplings."""
-    r = api.solve_interband(P.preset("R1", g=-1.2))
+    r = ib_run.solve_interband(P.preset("R1", g=-1.2))
     assert r["s_N"] == 1 and r["g_c_repulsive"] == -np.inf and r["delta0"] == 0.0
     for g in (0.8, 1.0, 1.2, 1.5, -0.8, -1.5):
-        r3 = api.solve_interband(P.preset("R3", g=g))
+        r3 = ib_run.solve_interband(P.preset("R3", g=g))
         assert r3["delta0"] == 0.0
         assert r3["g_c_attractive"] > 1.5 and r3["g_c_repulsive"] < -1.5
 
@@ -261,20 +261,20 @@ def test_H6_sign_rule_and_H3_opposite_concavity_blocked():
 def test_H7_recombination_and_drive_break_pairs():
     """H7: Δ0 decreases monotonically with γ_r (recombination → mismatch); Δ(Ω) is flat at Δ0 for Ω well
     below Δ0 and vanishes above Ω ≈ Δ0 (pseudo-Zeeman, low T)."""
-    d = [api.solve_interband(P.preset("R1", g=1.0, T_ph=0.005, gamma_r=gr))["delta0"]
+    d = [ib_run.solve_interband(P.preset("R1", g=1.0, T_ph=0.005, gamma_r=gr))["delta0"]
          for gr in (1e-4, 1e-2, 0.1, 0.3, 1.0)]
     assert all(a > b for a, b in zip(d, d[1:])) and d[0] > 0
     base = P.preset("R1", g=1.2, T_ph=0.002, zeeman="on")
-    d0 = api.solve_interband(base.replace(Omega=1e-3))["delta0"]
-    assert api.solve_interband(base.replace(Omega=0.2 * d0))["delta0"] == pytest.approx(d0, rel=1e-3)
-    assert api.solve_interband(base.replace(Omega=1.2 * d0))["delta0"] == 0.0
+    d0 = ib_run.solve_interband(base.replace(Omega=1e-3))["delta0"]
+    assert ib_run.solve_interband(base.replace(Omega=0.2 * d0))["delta0"] == pytest.approx(d0, rel=1e-3)
+    assert ib_run.solve_interband(base.replace(Omega=1.2 * d0))["delta0"] == 0.0
 
 
 def test_k_grid_convergence_of_delta0():
     """μ_c converges under refinement of the NESS k grid: successive differences decrease, by more than 4
     at the last doubling (measured: 4.8e-5, 2.9e-5, 1.5e-6).  Δ0 (a finite gap, 0.1424) is already converged
     at n_k = 61: its spread over the four grids stays below 1e-8 of itself (measured 4e-10)."""
-    vals = [api.solve_interband(P.preset("R1", g=1.2, T_ph=0.01, n_k=n)) for n in (61, 121, 241, 481)]
+    vals = [ib_run.solve_interband(P.preset("R1", g=1.2, T_ph=0.01, n_k=n)) for n in (61, 121, 241, 481)]
     d = np.array([v["delta0"] for v in vals])
     mu = np.array([v["mu_c"] for v in vals])
     diffs = np.abs(np.diff(mu))
@@ -288,10 +288,10 @@ def test_critical_temperature_ratio_not_bcs():
     """F4/§5.3: with unequal band velocities Δ0/T_c differs from 1.764 (R1: |ξ⁻| = (3/7)|ξ⁺|); T_c is where
     the gap root disappears, consistent with the Δ → 0 criterion for a second-order transition."""
     p = P.preset("R1", g=1.2, zeeman="off")
-    tc = api.interband_critical_temperature(p)
+    tc = ib_run.interband_critical_temperature(p)
     assert tc["converged"]
     assert tc["T_c"] == pytest.approx(tc["T_c_linear"], rel=1e-3)
-    d0 = api.solve_interband(p.replace(T_ph=0.002))["delta0"]
+    d0 = ib_run.solve_interband(p.replace(T_ph=0.002))["delta0"]
     assert d0 / tc["T_c"] > 1.85
 
 
@@ -388,7 +388,7 @@ def test_other_bands_and_kernels(kw, concavity):
     R3 with the acoustic kernel has |N_k| up to 0.86 and Fermi-function deviations ~0.95), so there only the
     invariants are asserted."""
     p = P(**kw, concavity=concavity, g=1.2)
-    r = api.interband_ness(p)
+    r = ib_run.interband_ness(p)
     _check_invariants(p, r)
     N = 1 - r["n_c"] - r["n_v"]
     if concavity == "same":
@@ -402,10 +402,10 @@ def test_unphysical_root_is_rejected_and_cold_start_reaches_the_ness():
     occupations outside [0, 1] (measured: R1, n_k = 121, n in [−53, 48]); such a root is a failed attempt,
     and the ladder goes on (bounded VI Newton, residual −∂_t n) to the physical NESS."""
     p = P.preset("R1", n_k=121)
-    ref = api.interband_ness(p)
+    ref = ib_run.interband_ness(p)
     M = ref["n_c"].size
     cold = np.concatenate([np.full(M, 1e-3), np.full(M, 1 - 1e-3)])
-    r = api.interband_ness(p, guess=cold)
+    r = ib_run.interband_ness(p, guess=cold)
     attempts = r["snes"].attempts
     assert len(attempts) >= 2 and not attempts[0]["reason"].startswith("CONVERGED")     # the first root is refused
     assert all(not a["reason"].startswith("CONVERGED") for a in attempts[:-1])
@@ -419,7 +419,7 @@ def test_pseudo_transient_fallback_reaches_the_physical_ness():
     points): pseudo-transient continuation (TSPSEUDO) then Newton reach the NESS; invariants hold."""
     p = P(concavity="opposite", lineshape="K2", omega_L=2.9705, T_ph=0.002943, gamma_r=2.351e-4, Omega=0.05738,
           gamma_2=0.1536, n_k=241)
-    r = api.interband_ness(p)
+    r = ib_run.interband_ness(p)
     methods = [a["method"] for a in r["snes"].attempts]
     _check_invariants(p, r)
     assert "pseudo-transient" in methods             # the Newton ladder alone fails here (measured)

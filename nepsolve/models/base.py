@@ -104,6 +104,14 @@ class DistributedResidual(Protocol):
         """The full vector from the local parts."""
 
 
+@runtime_checkable
+class EigenDiagnostics(Protocol):
+    """A gap operator that reports model observables and invariant checks of its critical eigenvector."""
+
+    def eigen_diagnostics(self, vec, rho, normal) -> dict:
+        """Observables at the eigenvector `vec` (eigenvalue `rho`) around the normal state `normal`."""
+
+
 def require(problem, protocol, who: str) -> None:
     """TypeError naming what `problem` lacks for the solver `who`."""
     if not isinstance(problem, protocol):

@@ -8,16 +8,15 @@ from ...physics.params import ParameterError
 
 def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str = "real",
              decompose: bool = False) -> dict:
-    """λ_c (quantity 'lambda_c') or T_c ('Tc'); axis 'matsubara' uses the imaginary-axis reference solver;
-    `decompose` (ξ model, λ_c, real axis) adds glue off / heating off / both off."""
+    """λ_c (quantity 'lambda_c') or T_c ('Tc'); axis 'matsubara' uses the imaginary-axis reference solver.
+    The flat band has no glue/heating decomposition (the ξ model's `critical` adds it)."""
     from ... import api
 
-    if decompose and (not hasattr(params, "glue") or quantity != "lambda_c" or axis != "real"):
-        raise ParameterError("--decompose needs --model eliashberg-xi, --quantity lambda_c and --axis real")
+    if decompose:
+        raise ParameterError("--decompose: this model has no glue/heating decomposition (models with one "
+                             "register it in their `critical`)")
     if axis == "matsubara":
         return matsubara_critical(params, quantity)
-    if decompose:
-        return api.decompose(params, petsc_options)
     if quantity == "lambda_c":
         return api.critical_coupling(params, petsc_options)
     return api.critical_temperature(params, petsc_options)

@@ -378,6 +378,24 @@ class XiGapOperator:
         return self.restrict(self.apply(self.expand(y)))
 
     # -- invariants of an eigenvector
+    def eigen_diagnostics(self, vec, rho, normal) -> dict:
+        """The electron inverse lifetime Γ_el(0) = −Im Σ^R_11(ξ*, ω = 0) (bath + bosons) at the row ξ* of
+        the eigenvector's largest |φ^R_12| (`xi_star`), the size of the non-thermal glue
+        ‖δφ^K_12‖∞/‖φ^R_12‖∞ (`glue_ratio`, 0 with glue off) and the physical-subspace check of
+        `subspace_check` (`subspace_residual`, `eigen_residual`)."""
+        f = self.expand(vec.real)
+        amp = np.max(np.abs(f[0]), axis=1)
+        row = int(np.argmax(amp)) if self.n_rows > 1 else 0
+        n_w = normal.sigma.shape[1]
+        out = {"xi_star": float(self.model.rows_xi[row]), "Gamma_el0": float(-normal.sigma[row, (n_w - 1) // 2].imag)}
+        if self.glue:
+            d12, _ = self.delta_phi_K(f)
+            out["glue_ratio"] = float(np.max(np.abs(d12)) / max(np.max(np.abs(f[0])), 1e-300))
+        else:
+            out["glue_ratio"] = 0.0
+        out.update(self.subspace_check(vec, rho))
+        return out
+
     def subspace_check(self, y, rho) -> dict:
         """Apply the four-field map to the eigenvector y (eigenvalue ρ; both complex for a complex
         eigenvalue, whose real and imaginary parts span an invariant plane) of this operator:

@@ -8,6 +8,7 @@ from ...physics.params import EliashbergXiParams
 from ...registry import Figure, ModelSpec, register
 from ..eliashberg.spec import ARRAY_UNITS, HELP, KEY_UNITS, LABELS, UNITS_TEXT, eliashberg_quantities, frequency_cost
 from ..eliashberg import commands
+from . import critical as xi_critical
 from .model import XiEliashberg
 
 _FIG = "nepsolve.models.eliashberg_xi.figures:"
@@ -82,7 +83,8 @@ SPEC = register(ModelSpec(
     cost=xi_cost,
     check_point=check_point,
     build=lambda params, xi_rows=None, **_: XiEliashberg(params, xi_rows),
-    critical=commands.critical,
+    critical=xi_critical.critical,
+    critical_rows=xi_critical.critical_rows,
     solve=commands.solve,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
