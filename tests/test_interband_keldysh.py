@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from nepsolve.models.interband import keldysh as kd
+from nepsolve.models.interband import closed_forms, keldysh_solve, matsubara_ref, nambu
+from nepsolve.models.interband.keldysh import KeldyshGapProblem
 from nepsolve.models.interband.bands import make_bands
 from nepsolve.physics.interband_params import InterbandParams
 
@@ -28,12 +29,12 @@ def test_pair_integrals_match_quadrature():
     """Closed-form ∫dω/2π φ(ω)/((ω − z_l)(ω − z̄_m)) (digamma) against adaptive quadrature."""
     z = np.array([0.3 - 0.05j, -0.2 - 0.11j, 1.1 - 0.02j])
     for a, T in ((0.1, 0.05), (-0.4, 0.3), (0.25, 0.01)):
-        I = kd.pair_integrals(z, a, T)
+        I = closed_forms.pair_integrals(z, a, T)
         for l in range(3):
             for m in range(3):
                 ref = _quad_complex(lambda w: np.tanh((w - a) / (2 * T)) / ((w - z[l]) * (w - np.conj(z[m]))))
                 assert abs(I[l, m] - ref) < 1e-8 * max(1.0, abs(ref))
-    I1 = kd.pair_integrals(z)
+    I1 = closed_forms.pair_integrals(z)
     ref = _quad_complex(lambda w: 1.0 / ((w - z[0]) * (w - np.conj(z[1]))))
     assert abs(I1[0, 1] - ref) < 1e-9
 
@@ -42,15 +43,15 @@ def test_pair_integrals_match_quadrature():
 def eq_canonical():
     """Equilibrium in the rotating frame: static drive, global probes at T_ph, free μ̃'s + number constraint."""
     p = InterbandParams(**EQ)
-    return p, kd.solve_keldysh(p, guess={"mu_c_tilde": 0.95, "mu_v_tilde": 1.05})
+    return p, keldysh_solve.solve_keldysh(p, guess={"mu_c_tilde": 0.95, "mu_v_tilde": 1.05})
 
 
 def test_TE3_grand_canonical_gap_equals_matsubara():
     """T-E3: probes at one fixed μ̃ ⇒ ν = 2μ̃ and Δ, ρ_k equal the Matsubara-axis solution."""
     p = InterbandParams(**EQ)
     mu = 1.03
-    r = kd.solve_keldysh(p, mu_tilde=(mu, mu))
-    m = kd.matsubara_gap(p, mu)
+    r = keldysh_solve.solve_keldysh(p, mu_tilde=(mu, mu))
+    m = matsubara_ref.matsubara_gap(p, mu)
     assert r["gapped"] and m["delta"] > 0.1
     assert abs(r["delta"] - m["delta"]) < 1e-6
     assert abs(r["nu"] - 2 * mu) < 1e-8
@@ -66,7 +67,7 @@ def test_TE3_canonical_equilibrium_and_fdt(eq_canonical):
     assert r["gapped"] and r["converged"]
     mu = r["mu_c_tilde"]
     assert abs(r["mu_v_tilde"] - mu) < 1e-8 and abs(r["nu"] - 2 * mu) < 1e-8
-    m = kd.matsubara_gap(p, mu)
+    m = matsubara_ref.matsubara_gap(p, mu)
     assert abs(r["delta"] - m["delta"]) < 1e-6
     assert abs(m["N_total"] - np.sum(make_bands(p).w)) < 1e-8
     st = r["state"]
@@ -95,7 +96,7 @@ def _two_level_closed_form(p, bands):
 def test_TE6_reservoir_two_level_closed_form(gammas):
     """T-E6: ideal reservoirs (f_c = 0, f_v = 1) ⇒ the two-level closed form, N_k = n_c(Γ_c − Γ_v)/Γ_v."""
     p = InterbandParams.preset("G1", Gamma_c=gammas[0], Gamma_v=gammas[1])
-    r = kd.solve_normal(p, reservoir_mode="ideal")
+    r = keldysh_solve.solve_normal(p, reservoir_mode="ideal")
     n_c, n_v, p_k = _two_level_closed_form(p, make_bands(p))
     assert n_c.max() > 0.05
     assert np.max(np.abs(r["n_c"] - n_c)) < 1e-8
@@ -109,7 +110,7 @@ def test_TE6_thermal_reservoirs_differ_by_lorentzian_tails():
     ~ Γ/(π ω_L/2) (a known artefact of constant Γ, §3.4): nonzero, but small."""
     p = InterbandParams.preset("G1")
     n_c, _, _ = _two_level_closed_form(p, make_bands(p))
-    dev = np.max(np.abs(kd.solve_normal(p)["n_c"] - n_c))
+    dev = np.max(np.abs(keldysh_solve.solve_normal(p)["n_c"] - n_c))
     assert 1e-4 < dev < 2 * (p.Gamma_c + p.Gamma_v) / (np.pi * 0.5 * p.omega_L)
 
 
@@ -123,8 +124,8 @@ def test_TE9_chi_limit():
         P = b.pair_energy
         # keep ν off the discrete pair energies (|ν − P_k| ≫ η), the continuum situation
         nu = np.array([v if np.min(np.abs(v - P)) > 1e-2 else v + 0.02 for v in nus])
-        normal = kd.solve_normal(p, mu_tilde=(1.1, 0.9))
-        chi = kd.pair_susceptibility(p, nu, normal=normal)
+        normal = keldysh_solve.solve_normal(p, mu_tilde=(1.1, 0.9))
+        chi = keldysh_solve.pair_susceptibility(p, nu, normal=normal)
         ref = np.array([np.sum(b.w * normal["N_k"] / (v - P + 1j * eta)) for v in nu])
         assert np.max(np.abs(normal["N_k"])) > 0.5
         errs.append(np.max(np.abs(chi - ref) / np.abs(ref)))
@@ -136,9 +137,9 @@ def test_chi_equals_spec_greens_function_formula():
     """χ_k from the linear response of F_k equals the §4.2 formula
     (i/2)∫[G^R_cc G^K_vv + G^K_cc G^R_vv − G^R_cv G^K_vc − G^K_cv G^R_vc] on an ω grid (driven, broadened)."""
     p = InterbandParams(Omega=0.15, gamma_r=0.0, Gamma_ph=0.1, T_ph=0.05, n_k=121)
-    normal = kd.solve_normal(p, mu_tilde=(1.1, 0.85))
+    normal = keldysh_solve.solve_normal(p, mu_tilde=(1.1, 0.85))
     k, nu = 55, 1.9
-    chi_k = kd.pair_susceptibility(p, nu, normal=normal, per_k=True)[k]
+    chi_k = keldysh_solve.pair_susceptibility(p, nu, normal=normal, per_k=True)[k]
     st = normal["state"]
     w = np.linspace(-150.0, 150.0, 600001)
 
@@ -165,8 +166,8 @@ def test_TE2_sign_theorem(g):
     (Re F(Δ) ≥ 1 at ν = 2μ̃ for all Δ), attractive g > 0 has one."""
     p = InterbandParams(**{**EQ, "g": g})
     mu = 1.0
-    r = kd.solve_keldysh(p, mu_tilde=(mu, mu))
-    prob = kd.KeldyshGapProblem(p, mu_tilde=(mu, mu))
+    r = keldysh_solve.solve_keldysh(p, mu_tilde=(mu, mu))
+    prob = KeldyshGapProblem(p, mu_tilde=(mu, mu))
     f = np.empty(2)
     refs = []
     for d in np.geomspace(1e-4, 2.0, 12):
@@ -187,7 +188,7 @@ def test_sum_rule_nambu_redundancy_continuity(mode):
     J_c + J_v = 4 Im(Δ* S) (pair term of dN/dt)."""
     p = InterbandParams(**{**NEQ, "probe_mode": mode})
     delta = 0.2 * np.exp(0.3j)
-    st = kd.nambu_steady_state(p, delta, 1.93, 0.87, 1.08)
+    st = nambu.nambu_steady_state(p, delta, 1.93, 0.87, 1.08)
     eye = np.eye(4)
     assert np.max(np.abs(st.spectral - eye)) < 1e-12
     k = 70
@@ -210,20 +211,20 @@ def test_sum_rule_nambu_redundancy_continuity(mode):
 def test_gauge_covariance_and_frame_independence():
     """Δ → Δe^{iφ} leaves n_c, n_v, p_k unchanged and rotates F_k; the normal state does not depend on ν."""
     p = InterbandParams(**NEQ)
-    a = kd.nambu_steady_state(p, 0.15, 1.95, 0.9, 1.05)
-    b = kd.nambu_steady_state(p, 0.15 * np.exp(1.1j), 1.95, 0.9, 1.05)
+    a = nambu.nambu_steady_state(p, 0.15, 1.95, 0.9, 1.05)
+    b = nambu.nambu_steady_state(p, 0.15 * np.exp(1.1j), 1.95, 0.9, 1.05)
     for key in ("n_c", "n_v", "p_k"):
         assert np.max(np.abs(getattr(a, key) - getattr(b, key))) < 1e-12
     assert np.max(np.abs(b.F_k - np.exp(1.1j) * a.F_k)) < 1e-12
-    n0 = kd.nambu_steady_state(p, 0.0, 0.0, 0.9, 1.05)
-    n1 = kd.nambu_steady_state(p, 0.0, 2.7, 0.9, 1.05)
+    n0 = nambu.nambu_steady_state(p, 0.0, 0.0, 0.9, 1.05)
+    n1 = nambu.nambu_steady_state(p, 0.0, 2.7, 0.9, 1.05)
     assert np.max(np.abs(n0.n_c - n1.n_c)) < 1e-12 and np.max(np.abs(n0.p_k - n1.p_k)) < 1e-12
 
 
 def test_driven_solve_satisfies_its_equations():
     """A driven, decaying Porta run: converged gapped root with J_c = J_v = 0 and N = N_tot, Δ = −g Σ w F."""
     p = InterbandParams(**NEQ)
-    r = kd.solve_keldysh(p)
+    r = keldysh_solve.solve_keldysh(p)
     assert r["gapped"] and r["converged"]
     w = make_bands(p).w
     assert abs(r["J_c"]) < 1e-10 and abs(r["J_v"]) < 1e-10
@@ -239,7 +240,7 @@ def test_H2_keldysh_level_reduces_to_quasi_equilibrium_bcs():
     pair-frame BCS gap as the probe rate Γ^ph → 0, linearly in Γ^ph.  (Driven case: see docs/findings.md —
     the gapped Level-B state relocates the probe splitting μ̃_c − μ̃_v, a near-zero mode at small Ω.)"""
     import numpy as np
-    from nepsolve.models.interband import keldysh, pairing
+    from nepsolve.models.interband import pairing
     from nepsolve.models.interband.bands import make_bands
     from nepsolve.physics.interband_params import InterbandParams as P
 
@@ -249,7 +250,7 @@ def test_H2_keldysh_level_reduces_to_quasi_equilibrium_bcs():
     ref = pairing.gap_roots(b.w, 0.5 * (xc + xv), np.abs(0.5 * (xc - xv)), base.T_ph, base.g, delta_max=3.0)[0]
     err = []
     for G in (0.008, 0.002):
-        kr = keldysh.solve_keldysh(base.replace(Gamma_ph=G), guess={"delta": ref, "nu": 2.0, "mu_c": 2.0, "mu_v": 0.0},
+        kr = keldysh_solve.solve_keldysh(base.replace(Gamma_ph=G), guess={"delta": ref, "nu": 2.0, "mu_c": 2.0, "mu_v": 0.0},
                                    mu_tilde=(1.0, 1.0))
         assert kr["converged"] and kr["gapped"]
         err.append(abs(kr["delta"] - ref) / ref)

@@ -1,8 +1,11 @@
-"""Critical points: the parameter value where the leading eigenvalue ρ crosses 1 (ELIASHBERG_SPEC §6.1).
+"""Critical points: the parameter value where the leading eigenvalue ρ crosses 1 (ELIASHBERG_SPEC §6.1),
+or where a state stops existing (a gap root, for first-order transitions; PORTA_SPEC §4.5).
 
 Model-agnostic: the caller supplies ρ(x) (e.g. x = λ at fixed temperatures, or a temperature
-scale at fixed λ).  The search brackets the crossing geometrically from a start value and then
-runs Brent's method; every ρ evaluation is recorded, so a failed search still explains itself.
+scale at fixed λ), or a predicate inside(x).  Both searches walk a sequence of points until the side
+changes (`_walk`: geometric from a start value, or a given grid) and then refine the bracket: Brent's
+method on ρ − 1, geometric bisection on the predicate.  Every evaluation is recorded, so a failed search
+still explains itself.
 """
 from __future__ import annotations
 
@@ -38,23 +41,66 @@ def find_crossing(rho: Callable[[float], float], x0: float, increasing: bool, lo
     f0 = f(x0)
     if f0 == 0.0:
         return CrossingResult(x0, True, "exact", evals)
-    # direction in which ρ − 1 changes sign
-    go_up = (f0 < 0) == increasing
-    a, fa = x0, f0
-    for _ in range(max_expand):
-        b = min(a * factor, hi) if go_up else max(a / factor, lo)
-        fb = f(b)
-        if np.sign(fb) != np.sign(fa):
-            lo_b, hi_b = (a, b) if a < b else (b, a)
-            root = brentq(f, lo_b, hi_b, rtol=rtol, xtol=1e-14)
-            return CrossingResult(float(root), True, "converged", evals)
-        if b in (lo, hi):
-            break
-        a, fa = b, fb
+    go_up = (f0 < 0) == increasing           # direction in which ρ − 1 changes sign
+    a, b = _walk(lambda x: np.sign(f(x)), x0, np.sign(f0), _geometric(x0, go_up, lo, hi, factor, max_expand))
+    if b is not None:
+        lo_b, hi_b = (a, b) if a < b else (b, a)
+        root = brentq(f, lo_b, hi_b, rtol=rtol, xtol=1e-14)
+        return CrossingResult(float(root), True, "converged", evals)
     side = "above" if go_up else "below"
     return CrossingResult(float("nan"), False,
                           f"no crossing of rho = 1 found {side} {x0:g} within [{lo:g}, {hi:g}] "
-                          f"(last rho = {fa + 1:.6g})", evals)
+                          f"(last rho = {f(a) + 1:.6g})", evals)
+
+
+def _geometric(x0: float, up: bool, lo: float, hi: float, factor: float, max_expand: int):
+    """x0·factor^k (up) or x0/factor^k, stopping at the bound lo or hi."""
+    a = x0
+    for _ in range(max_expand):
+        b = min(a * factor, hi) if up else max(a / factor, lo)
+        yield b
+        if b in (lo, hi):
+            return
+        a = b
+
+
+def _walk(side: Callable, a: float, side_a, points):
+    """Walk `points` from a (whose side is side_a) to the first point b on another side: (a, b) with a the
+    last point on the first side, or (last point, None) if the side never changes."""
+    for b in points:
+        side_b = side(b)
+        if side_b != side_a:
+            return a, b
+        a = b
+    return a, None
+
+
+def find_edge(inside: Callable[[float], bool], grid, rtol: float = 1e-4) -> CrossingResult:
+    """The upper edge x* of the region where `inside(x)` holds, for x on the increasing positive `grid`:
+    inside(grid[0]) must hold; the grid is walked to the first point outside, and the bracket bisected
+    geometrically to a relative width rtol; x* is its geometric centre.  For transitions without a
+    continuous order parameter at the edge (first order: a root that disappears)."""
+    evals: list = []
+
+    def f(x):
+        r = bool(inside(x))
+        evals.append((x, r))
+        return r
+
+    grid = [float(x) for x in grid]
+    if not f(grid[0]):
+        return CrossingResult(float("nan"), False, f"not inside at the lowest point scanned ({grid[0]:.3g})", evals)
+    lo, hi = _walk(f, grid[0], True, grid[1:])
+    if hi is None:
+        return CrossingResult(float("nan"), False, f"still inside at the highest point scanned ({grid[-1]:.3g})",
+                              evals)
+    while hi - lo > rtol * hi:
+        mid = np.sqrt(lo * hi)
+        if f(mid):
+            lo = mid
+        else:
+            hi = mid
+    return CrossingResult(float(np.sqrt(lo * hi)), True, "converged", evals)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import time
 import numpy as np
 from scipy.optimize import brentq
 
-from ...solvers import snes
+from ...solvers import critical, snes
 
 INTERBAND_TOL = 1e-10      # ‖∂_t n‖₂/Γ_ref at the NESS (absolute: occupations are O(1)); see kinetics.py on soft modes
 
@@ -140,12 +140,12 @@ def solve_interband(params, petsc_options=None, ness: dict | None = None) -> dic
     out.update(interband_thouless(params, ness))
     field = gap["zeeman_field"]
     if params.level == "keldysh":
-        from . import keldysh
+        from . import keldysh_solve
 
         guess = {"delta": gap["delta0"] if np.isfinite(gap["delta0"]) and gap["delta0"] > 0 else 0.1}
         if ness["model"].has_phonons and np.isfinite(obs["nu"]):   # else Level B scans ν itself (reservoirs)
             guess.update(nu=obs["nu"], mu_c=obs["mu_c"], mu_v=obs["mu_v"])
-        kr = keldysh.solve_keldysh(params, guess=guess, options=petsc_options)
+        kr = keldysh_solve.solve_keldysh(params, guess=guess, options=petsc_options)
         out.update(delta0_quasi=gap["delta0"], delta0=kr["delta"], nu_keldysh=kr["nu"],
                    mu_c_keldysh=kr["mu_c"], mu_v_keldysh=kr["mu_v"],
                    keldysh_converged=kr["converged"], keldysh_gapped=bool(kr["gapped"]),
@@ -188,31 +188,23 @@ def interband_critical_temperature(params, petsc_options=None, rtol: float = 1e-
 
     out = {"quantity": "T_c", "T_c": float("nan"), "T_c_linear": float("nan"), "converged": False,
            "params": params.as_dict()}
+    linear = {}                                  # T -> linear criterion at the probed temperatures
+
+    def paired(T):
+        is_paired, linear[T] = probe(T)
+        return is_paired
+
     Ts = np.geomspace(params.T_ph * 0.25, max(params.T_ph * 40, 1.0), 24)
     try:
-        paired, lin = probe(Ts[0])
-        if not paired:
-            out["message"] = f"no gap at the lowest T_ph scanned ({Ts[0]:.3g})"
-        else:
-            lo, hi, lin_lo = Ts[0], None, lin
-            for T in Ts[1:]:
-                paired, lin = probe(T)
-                if not paired:
-                    hi = T
-                    break
-                lo, lin_lo = T, lin
-            if hi is None:
-                out["message"] = f"still paired at T_ph = {Ts[-1]:.3g}"
-            else:
-                if lin_lo < 0 <= lin:
-                    out["T_c_linear"] = float(brentq(lambda T: probe(T)[1], lo, hi, rtol=rtol, xtol=1e-12))
-                while hi - lo > rtol * hi:
-                    mid = np.sqrt(lo * hi)
-                    if probe(mid)[0]:
-                        lo = mid
-                    else:
-                        hi = mid
-                out.update(T_c=float(np.sqrt(lo * hi)), converged=True, message="converged")
+        edge = critical.find_edge(paired, Ts, rtol=rtol)
+        out["message"] = edge.message.replace("not inside", "no gap").replace("still inside", "still paired")
+        if edge.converged:
+            # the scan's bracket: the last paired and the first unpaired grid temperature
+            scanned = [T for T, _ in edge.evaluations if T in set(Ts.tolist())]
+            lo, hi = scanned[-2], scanned[-1]
+            if linear[lo] < 0 <= linear[hi]:
+                out["T_c_linear"] = float(brentq(lambda T: probe(T)[1], lo, hi, rtol=rtol, xtol=1e-12))
+            out.update(T_c=edge.value, converged=True)
     except RuntimeError as err:
         out["message"] = str(err)
     out.update(ness_solves=count["n"], wall_time=time.perf_counter() - t0)
