@@ -144,7 +144,9 @@ def test_f2_from_solution_files_and_script(tmp_path, f6_file):
     # the registered figures, as the Snakemake rule `figure` draws them: F2 solving its own cases, F6
     drawn = plot.plot_ness_profiles(f6_file, tmp_path / "F2r", formats=["png"],
                                     cases={"R1": {"preset": "R1"}, "R2, K2": {"preset": "R2", "lineshape": "K2"}})
-    assert_written(drawn, n=1)
+    assert_written(drawn[:1], n=1)
+    numbers = json.loads(open(drawn[1]).read())
+    assert set(numbers) == {"R1", "R2, K2"} and all(c["converged"] for c in numbers.values())
     r = subprocess.run([str(BIN / "nepsolve"), "plot", str(f6_file), "--figure", "zeeman", "--out",
                         str(tmp_path / "F6s"), "--format", "png"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -322,6 +322,16 @@ def test_forward_scattering_figures_and_shifts(tmp_path):
     assert head(paths[0], 8) == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="axes w and kernel"):
         xi_figures.plot_crossover(p, tmp_path / "bad")
+    # the findings' table script reads the same file: one row per (ω_d, n_d), offset = the stated ratio
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "xi_tables.py"
+    r = subprocess.run([sys.executable, str(script), str(p), "--equilibrium", "drive_n=0"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line.startswith("|") and "---" not in line]
+    assert len(rows) == 1 + 2 * 3
 
 
 def test_distributions_figure(tmp_path):

@@ -1,10 +1,15 @@
 rule plan:
     output:
         f"{RESULTS}/plan.json",
+    log:
+        f"{RESULTS}/logs/plan.log",
     params:
         config_hash=PLAN["config_hash"],   # a changed config re-plans (and re-runs changed points only)
     run:
         sweep.write_plan(PLAN, output[0])
+        with open(log[0], "w") as fh:
+            print(f"plan {PLAN['config_hash']}: {len(PLAN['points'])} points in {N_CHUNKS} chunks, "
+                  f"estimated {sweep.estimate_seconds(PLAN):.0f} core-seconds -> {output[0]}", file=fh)
 
 
 rule chunk:
@@ -29,5 +34,8 @@ rule aggregate:
         chunks=expand(f"{RESULTS}/chunks/chunk_{{chunk}}.h5", chunk=CHUNKS),
     output:
         f"{RESULTS}/phase_diagram.h5",
+    log:
+        f"{RESULTS}/logs/aggregate.log",
     shell:
-        "nepsolve aggregate {input.plan} --out {output} --chunks-dir {RESULTS}/chunks"
+        "nepsolve aggregate {input.plan} --out {output} --chunks-dir {RESULTS}/chunks 2>&1 | tee {log}; "
+        "test ${{PIPESTATUS[0]}} -eq 0"

@@ -16,8 +16,8 @@ import itertools
 
 import numpy as np
 
-from nepsolve.plot import _format_value, decomposition, read_phase_diagram
-from nepsolve.plot_forward import shifts
+from nepsolve.models.eliashberg_xi.figures import decomposition, shifts
+from nepsolve.plot.common import _format_value, read_phase_diagram
 
 STATUS = {0: "ok", 1: "failed", 2: "missing", 3: "complex"}
 

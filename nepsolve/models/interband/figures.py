@@ -168,18 +168,27 @@ def _ness_profile(source):
 def plot_ness_profiles(path, out, *, formats=None, cases=None):
     """F2 of a study: solves the NESS and gap of each case here (≈ 1 s each) and draws
     `plot_interband_ness`; `path` (the study's phase diagram) is not read: the figure belongs to the study
-    whose config lists it.  cases: {panel label: {"preset": name, other keys...}} (default NESS_CASES);
+    whose config lists it; the scalars of every case go to `<out>.json`.  cases: {panel label: {"preset": name, other keys...}} (default NESS_CASES);
     a case whose NESS does not converge is drawn and says so in its title (with the solve's message)."""
     from .spec import solve
     from ...physics.interband_params import InterbandParams
 
-    results = []
+    from ...io import json_safe, write_text_atomic
+    from ...plot.common import _outputs
+
+    results, summary = [], {}
     for lab, case in (cases or NESS_CASES).items():
         case = dict(case)
         preset = case.pop("preset", None)
         base = InterbandParams.preset(preset) if preset else InterbandParams()
-        results.append((lab, solve(base.replace(**case))))
-    return plot_interband_ness(results, out, formats=formats)
+        r = solve(base.replace(**case))
+        results.append((lab, r))
+        summary[lab] = {k: v for k, v in r.items() if k not in ("arrays", "attempts")}
+        summary[lab]["max_abs_N_k"] = float(np.max(np.abs(r["arrays"]["N_k"])))
+    paths = plot_interband_ness(results, out, formats=formats)
+    target = f"{_outputs(out, formats)[0]}.json"          # the numbers of the panels (t_c = 1, k in 1/a)
+    write_text_atomic(target, json.dumps(json_safe(summary), indent=1, sort_keys=True))
+    return paths + [target]
 
 
 def plot_interband_ness(cases, out, *, formats=None, title=None):
