@@ -51,6 +51,8 @@ BAD = [
     (("quantity",), "gap", "'quantity'"),
     (("chunking", "ranks_per_point"), 3, "'chunking.ranks_per_point'"),
     (("fixed", "n_omega"), 1025, "grid too coarse"),
+    (("figures",), {"extra": {"figure": "no_such_figure"}}, "'figures.extra.figure'"),
+    (("figures",), {"extra": {"figure": "phase_diagram", "colour": "red"}}, "'figures.extra'"),
 ]
 
 
@@ -77,7 +79,7 @@ def snakemake(w: Path, *args, timeout=600):
                           cwd=w, env=ENV, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("path,value,needle", [BAD[2], BAD[3], BAD[6], BAD[9]])
+@pytest.mark.parametrize("path,value,needle", [BAD[2], BAD[3], BAD[6], BAD[9], BAD[11]])
 def test_snakemake_rejects_bad_config_before_any_job(tmp_path, root, path, value, needle):
     w = workdir(tmp_path, root, with_changes(SMALL, path, value))
     out = snakemake(w, "--dry-run")
@@ -153,11 +155,17 @@ def test_failing_points_are_recorded_and_the_sweep_finishes(tmp_path, root):
            "fixed": {"T_el": 0.1, "T_b": 0.1, "kappa": 0.3, "gamma": 0.05, "n_omega": 2049, "omega_max": 10,
                      "drive_omega": 1.0, "drive_sigma": 0.3},
            "axes": {"drive_n": [0.0, 200.0]},
-           "chunking": {"points_per_chunk": 2, "ranks_per_chunk": 2, "ranks_per_point": 1}}
+           "chunking": {"points_per_chunk": 2, "ranks_per_chunk": 2, "ranks_per_point": 1},
+           "figures": {"again": {"figure": "phase_diagram"}}}
     w = workdir(tmp_path, root, cfg)
     out = snakemake(w)
     assert out.returncode == 0, out.stderr[-3000:]
     res = w / "results" / "fail"
+    # every rule wrote its log; the study's figures (phase_diagram and the config's `again`) under the study
+    logs = sorted(p.name for p in (res / "logs").iterdir())
+    assert logs == ["aggregate.log", "chunk_0000.log", "figure_again.log", "figure_phase_diagram.log", "plan.log"]
+    assert (res / "again.png").stat().st_size > 1000 and "wrote" in (res / "logs" / "figure_again.log").read_text()
+    assert sorted(p.name for p in (w / "results").iterdir()) == ["fail"]
     with h5py.File(res / "phase_diagram.h5") as f:
         assert list(f["status"][()]) == [0, 1]
         assert np.isfinite(f["lambda_c"][0]) and np.isnan(f["lambda_c"][1])
