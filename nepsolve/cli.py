@@ -6,6 +6,7 @@ frequency Ω = 1).  Nothing here names a model: choices, defaults and per-model 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -322,18 +323,49 @@ def plan(config, out, as_json):
 @main.command("sweep-chunk", help="""Run one chunk of a plan under MPI (mpiexec -n R nepsolve sweep-chunk ...).
 
 COMM_WORLD is split into groups of ranks_per_point ranks; a group takes the next unfinished point by
-claiming it with a claim file (atomic create; claims of a killed run do not count).  Each finished point is written at once (atomically) to
-<out-stem>.d/<id>.json; a rerun skips finished points.  The chunk file is written when all points
-are done.  A failing point is recorded (status, PETSc reason, message); it never aborts the chunk.""")
+claiming it in the chunk's journal <out-stem>.journal (one append-only, checksummed file per chunk; claims
+of a killed run do not count).  Each finished point is appended to the journal at once, bound to the plan
+and to the code version; a rerun skips finished points and recomputes records that do not check.  The
+chunk file (with a checksum) is written when all points are done, and the journal removed.  A failing
+point is recorded (status, PETSc reason, message); it never aborts the chunk.  A second process on a
+running chunk is refused.  Any other error on any rank aborts the whole MPI job (exit code 1).""")
 @click.argument("plan_path", metavar="PLAN", type=click.Path(exists=True, dir_okay=False))
 @click.option("--chunk", type=int, required=True)
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 def sweep_chunk(plan_path, chunk, out):
     from . import sweep
 
-    pl = sweep.read_plan(plan_path)
+    pl = _read_plan(plan_path)
     try:
         sweep.run_chunk(pl, chunk, out)
+    except sweep.SweepConfigError as err:          # raised alike on every rank, before any point
+        raise click.UsageError(str(err)) from None
+    except BaseException as err:                   # on one rank only: the others would wait forever
+        _abort_mpi(err)
+
+
+def _abort_mpi(err: BaseException):
+    """Report an error of this rank and end the whole MPI job (MPI_Abort), so no rank is left waiting."""
+    import traceback
+
+    from mpi4py import MPI
+
+    import time
+
+    rank = MPI.COMM_WORLD.rank
+    sys.stderr.flush()
+    os.write(2, (f"[rank {rank}] {type(err).__name__}: {err}\n{traceback.format_exc(limit=6)}"
+                 f"[rank {rank}] aborting the MPI job\n").encode())
+    time.sleep(1.0)            # let mpiexec forward the message before the ranks are killed
+    MPI.COMM_WORLD.Abort(1)
+
+
+def _read_plan(path) -> dict:
+    """A plan file, or a usage error saying what is wrong with it (no traceback)."""
+    from . import sweep
+
+    try:
+        return sweep.read_plan(path)
     except sweep.SweepConfigError as err:
         raise click.UsageError(str(err)) from None
 
@@ -350,7 +382,7 @@ def aggregate(plan_path, out, chunks_dir, allow_missing):
 
     from . import io, sweep
 
-    pl = sweep.read_plan(plan_path)
+    pl = _read_plan(plan_path)
     cdir = Path(chunks_dir) if chunks_dir else Path(plan_path).parent / "chunks"
     paths = {c: cdir / f"chunk_{c:04d}.h5" for c in range(len(pl["chunks"]))}
     try:
@@ -372,7 +404,7 @@ def progress(plan_path, chunks_dir):
 
     from . import sweep
 
-    pl = sweep.read_plan(plan_path)
+    pl = _read_plan(plan_path)
     p = sweep.progress(pl, chunks_dir or Path(plan_path).parent / "chunks")
     width = 40
     fill = int(round(width * p["done"] / max(p["points"], 1)))

@@ -10,6 +10,7 @@ Writes are atomic: a temporary file in the target directory is renamed over the 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -103,6 +104,10 @@ def write_text_atomic(path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
+def _attr_str(v) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
 def _root_attrs(f, kind: str, params: dict | None, extra: dict | None = None):
     f.attrs["kind"] = kind
     f.attrs["units"] = UNITS
@@ -176,6 +181,18 @@ def write_interband_solution(path, result: dict) -> None:
                 f.attrs[key] = result[key]
 
 
+def json_plain(x):
+    """Plain Python types of nested results (NumPy scalars and arrays → Python), non-finite floats kept
+    (for files that store NaN/±inf themselves, e.g. the chunk journal)."""
+    if isinstance(x, dict):
+        return {k: json_plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return [json_plain(v) for v in x]
+    if isinstance(x, (np.floating, np.integer, np.bool_)):
+        return x.item()
+    return x
+
+
 def json_safe(x):
     """Plain JSON types of nested results (NumPy scalars → Python; NaN/inf → None)."""
     if isinstance(x, dict):
@@ -240,14 +257,34 @@ class ChunkFileError(RuntimeError):
     """A chunk file that is truncated, corrupted or does not belong to the plan."""
 
 
-def write_chunk(path, plan: dict, chunk: int, records: list[dict]) -> None:
-    """Per-point records of one chunk, in the plan's order, with the plan hash (atomic)."""
+def payload_checksum(f) -> str:
+    """SHA-256 of every dataset of an open HDF5 file (names sorted; strings as UTF-8, numbers as their bytes)."""
+    h = hashlib.sha256()
+    for name in sorted(f):
+        data = f[name][()]
+        h.update(name.encode() + b"\0" + str(data.dtype).encode() + str(data.shape).encode())
+        if data.dtype == object or data.dtype.kind in "SU":
+            for v in np.ravel(data):
+                h.update((v.decode() if isinstance(v, bytes) else str(v)).encode() + b"\0")
+        else:
+            h.update(np.ascontiguousarray(data).tobytes())
+    return h.hexdigest()
+
+
+def write_chunk(path, plan: dict, chunk: int, records: list[dict], versions: dict | None = None) -> None:
+    """Per-point records of one chunk, in the plan's order, with the plan hash, the code versions that made
+    them and a checksum of the payload (atomic)."""
+    from . import registry
+
+    versions = versions or registry.code_versions(plan["config"]["model"])
     with atomic_h5(path) as f:
         f.attrs["kind"] = "chunk"
         f.attrs["chunk"] = chunk
         f.attrs["config_hash"] = plan["config_hash"]
         f.attrs["n_points"] = len(records)
         f.attrs["units"] = units_for(plan["config"]["model"])[0]
+        for k, v in versions.items():
+            f.attrs[k] = v
         f.create_dataset("id", data=np.array([r["id"] for r in records], dtype=object), dtype=_STR)
         f.create_dataset("index", data=np.array([r["index"] for r in records], dtype="i4"))
         f.create_dataset("value", data=np.array([r["value"] for r in records], dtype="f8"))
@@ -261,12 +298,17 @@ def write_chunk(path, plan: dict, chunk: int, records: list[dict]) -> None:
         for key in declared_observables():
             if any(key in r for r in records):
                 f.create_dataset(key, data=np.array([r.get(key, np.nan) for r in records], dtype="f8"))
+        f.attrs["checksum"] = payload_checksum(f)
         f.attrs["complete"] = True       # written last: a file without it was cut short
 
 
-def read_chunk(path, plan: dict, chunk: int) -> dict:
-    """Arrays of a chunk file, checked against the plan; raises ChunkFileError naming the file."""
+def read_chunk(path, plan: dict, chunk: int, versions: dict | None = None) -> dict:
+    """Arrays of a chunk file, checked against the plan, the code versions (default: this code's for the
+    plan's model) and its payload checksum; raises ChunkFileError naming the file and what is wrong."""
+    from . import registry
+
     path = Path(path)
+    versions = versions or registry.code_versions(plan["config"]["model"])
     try:
         with h5py.File(path, "r") as f:
             if f.attrs.get("kind") != "chunk" or not f.attrs.get("complete", False):
@@ -274,6 +316,13 @@ def read_chunk(path, plan: dict, chunk: int) -> dict:
             if f.attrs.get("config_hash") != plan["config_hash"]:
                 raise ChunkFileError(f"chunk file {path} belongs to another config "
                                      f"(hash {f.attrs.get('config_hash')} != {plan['config_hash']})")
+            for key, want in versions.items():
+                have = _attr_str(f.attrs.get(key, "none"))
+                if have != want:
+                    raise ChunkFileError(f"chunk file {path} was made by {key} {have} (this code: {want}): "
+                                         "its points must be recomputed")
+            if _attr_str(f.attrs.get("checksum", "")) != payload_checksum(f):
+                raise ChunkFileError(f"chunk file {path} is corrupted: checksum mismatch of its data")
             data = {"id": [s.decode() if isinstance(s, bytes) else s for s in f["id"][()]]}
             for key in CHUNK_FIELDS:
                 arr = f[key][()]
@@ -287,6 +336,9 @@ def read_chunk(path, plan: dict, chunk: int) -> dict:
         raise
     except (OSError, KeyError, ValueError) as err:
         raise ChunkFileError(f"chunk file {path} is truncated or corrupted: {err}") from None
+    bad = sorted(set(np.unique(data["status"]).tolist()) - {STATUS_CODES[k] for k in ("ok", "failed", "complex")})
+    if bad:
+        raise ChunkFileError(f"chunk file {path} is corrupted: status code(s) {bad} are not record statuses")
     expected = plan["chunks"][chunk]
     if data["id"] != expected:
         lost = sorted(set(expected) - set(data["id"]))
@@ -322,12 +374,23 @@ def axis_order(plan: dict) -> list[str]:
     return order
 
 
+def _reject(path) -> Path:
+    """Move a chunk file that does not check out of the way (kept for inspection) and return where."""
+    target = Path(str(path) + ".rejected")
+    os.replace(path, target)
+    return target
+
+
 def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool = False) -> dict:
     """Aggregate chunk files into one dataset per observable shaped by the sweep axes.
 
     `chunk_paths` maps chunk index → file.  Missing chunk files are an error unless `allow_missing`
-    (then their points get status 2 = missing).  Returns counts for a summary table.
+    (then their points get status 2 = missing).  A chunk file that does not check (incomplete, corrupted,
+    another plan or code version) is moved aside to `<name>.rejected` so that a rerun of the workflow
+    recomputes it; the error names every such file and why.  Returns counts for a summary table.
     """
+    from . import registry
+
     cfg = plan["config"]
     names = axis_order(plan)
     shape = tuple(len(plan["axes"][n]) for n in names)
@@ -340,6 +403,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
     wall = np.full(shape, np.nan)
     texts = {k: np.full(shape, "", dtype=object) for k in ("snes_reason_name", "message", "point_id")}
     observables = {}                   # name -> array, created when a chunk carries the observable
+    rejected = []
     for p in plan["points"]:
         texts["point_id"][tuple(p["index"])] = p["id"]
     for c in range(len(plan["chunks"])):
@@ -348,7 +412,11 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             if allow_missing:
                 continue
             raise ChunkFileError(f"chunk file for chunk {c} is missing ({path_c})")
-        d = read_chunk(path_c, plan, c)
+        try:
+            d = read_chunk(path_c, plan, c)
+        except ChunkFileError as err:
+            rejected.append(f"{err} [moved to {_reject(path_c)}]")
+            continue
         for k, pid in enumerate(d["id"]):
             ix = where[pid]
             value[ix], status[ix], reason[ix] = d["value"][k], d["status"][k], d["snes_reason"][k]
@@ -357,14 +425,17 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             for key in declared_observables():
                 if key in d:
                     observables.setdefault(key, np.full(shape, np.nan))[ix] = d[key][k]
+    if rejected:
+        raise ChunkFileError(f"{len(rejected)} chunk file(s) rejected; rerun the workflow to recompute them:\n  "
+                             + "\n  ".join(rejected))
     with atomic_h5(path) as f:
         # every parameter that is not an axis, defaults resolved (e.g. kernel_norm): what the points used
         fixed = {k: v for k, v in plan["points"][0]["params"].items() if k not in names} if plan["points"] else None
         _root_attrs(f, "phase_diagram", fixed, {"study": cfg["study"], "model": cfg["model"],
                                              "quantity": cfg["quantity"], "axes": names,
                                              "config_json": json.dumps(cfg, sort_keys=True),
-                                             "config_hash": plan["config_hash"]})
-        from . import registry
+                                             "config_hash": plan["config_hash"],
+                                             **registry.code_versions(cfg["model"])})
 
         spec = registry.get(cfg["model"])
         f.attrs["units"] = spec.units_text

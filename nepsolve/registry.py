@@ -87,6 +87,9 @@ class ModelSpec:
     default: bool = False                          # the CLI's default --model (one model sets it)
     help: Mapping[str, str] = field(default_factory=dict)        # command ('critical', 'solve') -> CLI paragraph
     solve_quantities: tuple[str, ...] = ("delta0",)              # what `solve --quantity` may ask of this model
+    # bumped by the model whenever its results change: records and chunk files made by another physics
+    # version are not aggregated (and are recomputed by a rerun)
+    physics_version: str = "1"
     # critical_rows(params, pinned) -> None | rows: a row-decoupled kernel searched row by row (api layer)
     critical_rows: Callable[..., object] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)      # figure label (with unit) of keys/quantities
@@ -214,6 +217,14 @@ def model_of_params(params) -> ModelSpec:
         if type(params) is spec.params:
             return spec
     raise RegistryError(f"no registered model has parameter class {type(params).__name__}")
+
+
+def code_versions(model: str) -> dict:
+    """What binds a stored result to the code that made it: the nepsolve version and the model's
+    physics version."""
+    from . import __version__
+
+    return {"nepsolve_version": __version__, "physics_version": str(get(model).physics_version)}
 
 
 def default_model() -> str:

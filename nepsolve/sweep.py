@@ -5,13 +5,15 @@
 * `make_plan` expands the axes (lists, linspace, logspace) in C order into points with content-hashed
   ids (model, quantity, all parameters, PETSc options) and cuts them into chunks.
 * `run_chunk` runs one chunk under MPI: COMM_WORLD is split into groups of `ranks_per_point` ranks;
-  each group claims the next unfinished point by creating a claim file atomically (O_CREAT|O_EXCL,
-  tagged with a token of this run, so claims left by a killed run do not count), so slow points
-  (near a phase boundary) do not hold up the others.  (A one-sided MPI counter was measured first:
-  without an MPI progress thread a fetch-and-add stalls until the target rank finishes its own point,
-  which serialized two groups; claim files need no MPI progress at all.)  Every finished point is written
-  at once, atomically, to `<chunk>.d/<id>.json`; a rerun skips those points.  When all points are
-  done, rank 0 assembles the chunk file atomically.  A point that fails is a record, never an abort.
+  each group claims the next unfinished point in the chunk's journal (`nepsolve.journal`: one
+  append-only, checksummed file per chunk; claims under an flock, tagged with a token of this run, so
+  claims left by a killed run do not count), so slow points (near a phase boundary) do not hold up the
+  others.  (A one-sided MPI counter was measured first: without an MPI progress thread a fetch-and-add
+  stalls until the target rank finishes its own point, which serialized two groups.)  Every finished
+  point is appended to the journal at once, bound to the plan and to the code (nepsolve version, the
+  model's physics version); a rerun skips those points and recomputes any record that does not check.
+  When all points are done, rank 0 writes the chunk file atomically (with a checksum) and removes the
+  journal.  A point that fails is a record, never an abort; a second process on a running chunk is refused.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import io, registry
+from . import io, journal, registry
 from .physics.params import ParameterError, Spec
 
 TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options", "figures")
@@ -229,9 +231,23 @@ def write_plan(plan: dict, path) -> None:
     io.write_text_atomic(path, json.dumps(plan, indent=1, sort_keys=True))
 
 
+PLAN_KEYS = ("config", "config_hash", "axes", "points", "chunks")
+
+
 def read_plan(path) -> dict:
-    with open(path) as fh:
-        return json.load(fh)
+    """A plan written by `write_plan`; SweepConfigError naming the file if it is not one."""
+    try:
+        with open(path) as fh:
+            plan = json.load(fh)
+    except (OSError, ValueError) as err:
+        raise SweepConfigError(f"{path} is not a readable plan file: {err}") from None
+    missing = [k for k in PLAN_KEYS if not isinstance(plan, dict) or k not in plan]
+    if missing:
+        raise SweepConfigError(f"{path} is not a plan file (no {', '.join(missing)}): write one with "
+                               "`nepsolve plan CONFIG --out plan.json`")
+    if plan["config_hash"] != config_hash(plan["config"]):
+        raise SweepConfigError(f"{path}: the plan's config does not match its hash (edited by hand?): re-plan it")
+    return plan
 
 
 def estimate_seconds(plan: dict) -> float:
@@ -261,35 +277,70 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=
     return rec
 
 
-# ------------------------------------------------------------------------------------ files
-def records_dir(chunk_path) -> Path:
-    p = Path(chunk_path)
-    return p.with_name(p.stem + ".d")
+# ------------------------------------------------------------------------------------ records
+code_versions = registry.code_versions
 
 
-def load_record(path):
-    """A finished point's record, or None if the file is absent or unreadable (then it is recomputed)."""
-    try:
-        with open(path) as fh:
-            rec = json.load(fh)
-        return rec if isinstance(rec, dict) and "status" in rec else None
-    except (OSError, ValueError):
-        return None
+def journal_expectation(plan: dict, chunk: int) -> dict:
+    """What a journal record of chunk `chunk` must match (see journal.check_record)."""
+    index = {p["id"]: p["index"] for p in plan["points"]}
+    return {"config_hash": plan["config_hash"], "versions": code_versions(plan["config"]["model"]),
+            "index": {i: index[i] for i in plan["chunks"][chunk]}}
+
+
+def finished_record(rec: dict, pid: str, index, plan: dict) -> dict:
+    """A point's record as the journal stores it: JSON-plain fields, plan and code binding."""
+    out = io.json_plain(rec)
+    out.update(id=pid, index=list(index), config_hash=plan["config_hash"], schema=journal.SCHEMA,
+               **code_versions(plan["config"]["model"]))
+    for key in ("snes_reason", "iterations"):
+        out[key] = int(out.get(key) or 0)
+    for key in ("snes_reason_name", "message"):
+        out[key] = str(out.get(key) or "")
+    return out
 
 
 # ------------------------------------------------------------------------------------ MPI chunk
-def _claim(rdir: Path, pid: str, token: str) -> bool:
-    """Atomically claim point `pid` for this run; False if another group of this run has it."""
-    try:
-        fd = os.open(rdir / f"{pid}.claim-{token}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    os.close(fd)
-    return True
+def _setup_chunk(plan: dict, chunk: int, out_path, n_groups: int, log) -> dict:
+    """Rank 0: lock the chunk, read its journal, report unusable lines; the points still to run."""
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    lock = journal.RunLock(out_path)
+    jpath = journal.path_for(out_path)
+    done, problems = journal.read(jpath, journal_expectation(plan, chunk))
+    ids = plan["chunks"][chunk]
+    todo = [i for i in ids if i not in done]
+    for why in problems[:10]:
+        print(f"[chunk {chunk}] journal {jpath.name}: {why}; that point is recomputed", file=log, flush=True)
+    if len(problems) > 10:
+        print(f"[chunk {chunk}] journal {jpath.name}: {len(problems) - 10} more unusable lines", file=log, flush=True)
+    print(f"[chunk {chunk}] {len(ids)} points, {len(ids) - len(todo)} already finished, "
+          f"{len(todo)} to run on {n_groups} group(s) of {plan['config']['chunking']['ranks_per_point']} rank(s)",
+          file=log, flush=True)
+    return {"lock": lock, "todo": todo}
+
+
+def _next_point(reader: journal.Reader, todo: list, run: str):
+    """Claim the next point of `todo` that no group of this run has claimed or finished (None: none left)."""
+    with journal.Locked(reader.path):
+        reader.update()
+        for pid in todo:
+            if pid not in reader.claimed and pid not in reader.records:
+                journal.append(reader.path, {"claim": pid, "run": run})
+                reader.claimed.add(pid)
+                return pid
+    return None
+
+
+def _injected_fault(rank: int) -> None:
+    """Test hook: NEPSOLVE_FAULT_RANK=r raises on rank r after the point loop (the abort path of
+    `nepsolve sweep-chunk` is tested with it: an error on one rank must end the whole job)."""
+    if os.environ.get("NEPSOLVE_FAULT_RANK") == str(rank):
+        raise RuntimeError(f"fault injected on rank {rank} (NEPSOLVE_FAULT_RANK)")
 
 
 def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> dict:
-    """Run chunk `chunk` of `plan` on `comm` (default COMM_WORLD); returns a summary on rank 0."""
+    """Run chunk `chunk` of `plan` on `comm` (default COMM_WORLD); returns a summary on rank 0.
+    Errors of the set-up (a busy chunk, an unusable output path) are raised on every rank alike."""
     from mpi4py import MPI
     from petsc4py import PETSc  # noqa: F401  (PetscInitialize is collective: every rank, before any point)
 
@@ -303,27 +354,34 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
     group = comm.Split(comm.rank // rpp, comm.rank)
     by_id = {p["id"]: p for p in plan["points"]}
     ids = plan["chunks"][chunk]
-    rdir = records_dir(out_path)
-    todo = None
+    jpath = journal.path_for(out_path)
+    setup, error = None, None
     if comm.rank == 0:
-        rdir.mkdir(parents=True, exist_ok=True)
-        todo = [i for i in ids if load_record(rdir / f"{i}.json") is None]
-        print(f"[chunk {chunk}] {len(ids)} points, {len(ids) - len(todo)} already finished, "
-              f"{len(todo)} to run on {comm.size // rpp} group(s) of {rpp} rank(s)", file=log, flush=True)
+        try:
+            setup = _setup_chunk(plan, chunk, out_path, comm.size // rpp, log)
+        except (journal.ChunkBusyError, OSError) as err:
+            error = f"chunk {chunk}: {err}"
+    error = comm.bcast(error, root=0)
+    if error:
+        group.Free()
+        raise SweepConfigError(error)
+    todo = comm.bcast(setup["todo"] if comm.rank == 0 else None, root=0)
     # multi-rank quantities (registry) use the whole group (PETSc Vec over it); other points run on its first rank
     shared = rpp > 1 and registry.quantity(cfg["model"], cfg["quantity"]).multi_rank
     pgroup = None
     if shared:
         from petsc4py import PETSc
         pgroup = PETSc.Comm(group)
-    token = comm.bcast(os.urandom(6).hex() if comm.rank == 0 else None, root=0)
-    todo = comm.bcast(todo, root=0)
+    run = comm.bcast(os.urandom(6).hex() if comm.rank == 0 else None, root=0)
+    reader = journal.Reader(jpath, journal_expectation(plan, chunk), run) if group.rank == 0 else None
     comm.Barrier()
     t_start = time.perf_counter()
-    for pid in todo:
-        mine = _claim(rdir, pid, token) if group.rank == 0 else None
-        if not group.bcast(mine, root=0):
-            continue
+    n_done = len(ids) - len(todo)
+    while True:
+        pid = _next_point(reader, todo, run) if group.rank == 0 else None
+        pid = group.bcast(pid, root=0)
+        if pid is None:
+            break
         point = by_id[pid]
         if shared:          # every rank of the group works on the point (distributed Vec)
             rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"], pgroup)
@@ -331,52 +389,59 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
             rec = evaluate_point(cfg["model"], cfg["quantity"], point["params"], cfg["petsc_options"]) \
                 if group.rank == 0 else None
         if group.rank == 0:
-            rec.update(id=pid, index=point["index"])
-            io.write_text_atomic(rdir / f"{pid}.json", json.dumps(rec, sort_keys=True))
-            done = sum(1 for i in ids if (rdir / f"{i}.json").exists())
+            journal.append(jpath, finished_record(rec, pid, point["index"], plan))
+            reader.update()
+            n_done = len(ids) - len(todo) + sum(1 for i in todo if i in reader.records)
             elapsed = time.perf_counter() - t_start
-            ran = max(done - (len(ids) - len(todo)), 1)
-            eta = elapsed / ran * (len(ids) - done)
-            print(f"[chunk {chunk}] {done}/{len(ids)} points  ({rec['status']}, {rec['wall_time']:.2f} s)  "
+            ran = max(n_done - (len(ids) - len(todo)), 1)
+            eta = elapsed / ran * (len(ids) - n_done)
+            print(f"[chunk {chunk}] {n_done}/{len(ids)} points  ({rec['status']}, {rec['wall_time']:.2f} s)  "
                   f"ETA {eta:.0f} s", file=log, flush=True)
-        group.Barrier()
     comm.Barrier()
-    if comm.rank == 0:
-        for claim in rdir.glob("*.claim-*"):
-            claim.unlink(missing_ok=True)
+    _injected_fault(comm.rank)
     summary = None
     if comm.rank == 0:
-        records = []
-        for i in ids:
-            rec = load_record(rdir / f"{i}.json")
-            if rec is None:
-                raise RuntimeError(f"record of point {i} missing after the chunk finished ({rdir})")
-            records.append(rec)
-        io.write_chunk(out_path, plan, chunk, records)
-        ok = sum(r["status"] == "ok" for r in records)
-        summary = {"chunk": chunk, "points": len(records), "ok": ok, "failed": len(records) - ok,
+        records, problems = journal.read(jpath, journal_expectation(plan, chunk))
+        missing = [i for i in ids if i not in records]
+        if missing:
+            raise RuntimeError(f"chunk {chunk}: {len(missing)} record(s) missing after the run "
+                               f"(e.g. {missing[0]}; {'; '.join(problems[:3])})")
+        ordered = [records[i] for i in ids]
+        io.write_chunk(out_path, plan, chunk, ordered, code_versions(cfg["model"]))
+        jpath.unlink(missing_ok=True)
+        setup["lock"].release()
+        ok = sum(r["status"] == "ok" for r in ordered)
+        summary = {"chunk": chunk, "points": len(ordered), "ok": ok, "failed": len(ordered) - ok,
                    "wall_time": time.perf_counter() - t_start}
-        print(f"[chunk {chunk}] done: {ok} ok, {len(records) - ok} failed, "
+        print(f"[chunk {chunk}] done: {ok} ok, {len(ordered) - ok} failed, "
               f"{summary['wall_time']:.1f} s", file=log, flush=True)
     group.Free()
     return comm.bcast(summary, root=0)
 
 
 def progress(plan: dict, chunks_dir) -> dict:
-    """Points finished so far (from the per-point records), ok/failed counts and an ETA."""
+    """Points finished so far (chunk files for finished chunks, journals for running or killed ones),
+    ok/failed counts and an ETA."""
     chunks_dir = Path(chunks_dir)
     done = ok = 0
     times = []
     chunk_files = 0
     for c, ids in enumerate(plan["chunks"]):
-        chunk_files += (chunks_dir / f"chunk_{c:04d}.h5").exists()
-        rdir = chunks_dir / f"chunk_{c:04d}.d"
-        for i in ids:
-            rec = load_record(rdir / f"{i}.json")
-            if rec is not None:
-                done += 1
-                ok += rec["status"] == "ok"
-                times.append(rec.get("wall_time", 0.0))
+        cpath = chunks_dir / f"chunk_{c:04d}.h5"
+        try:
+            data = io.read_chunk(cpath, plan, c, code_versions(plan["config"]["model"]))
+        except (io.ChunkFileError, FileNotFoundError):
+            data = None
+        if data is not None:
+            chunk_files += 1
+            done += len(ids)
+            ok += int(np.sum(data["status"] == io.STATUS_CODES["ok"]))
+            times.extend(data["wall_time"].tolist())
+            continue
+        records, _ = journal.read(journal.path_for(cpath), journal_expectation(plan, c))
+        done += len(records)
+        ok += sum(r["status"] == "ok" for r in records.values())
+        times.extend(r["wall_time"] for r in records.values())
     total = len(plan["points"])
     mean = float(np.mean(times)) if times else float("nan")
     return {"points": total, "done": done, "ok": ok, "failed": done - ok, "chunks": len(plan["chunks"]),

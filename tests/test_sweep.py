@@ -221,22 +221,30 @@ def test_killed_chunk_resumes_without_loss_or_duplication(tmp_path, root):
     w = workdir(tmp_path, root, cfg, "killed")
     proc = subprocess.Popen([str(BIN / "snakemake"), "--cores", "2"], cwd=w, env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    rdir = w / "results" / "kill" / "chunks" / "chunk_0000.d"
+    jpath = w / "results" / "kill" / "chunks" / "chunk_0000.journal"
+
+    def records_in_journal():          # finished points (claims are the other entries)
+        return sum(b'"config_hash"' in line for line in jpath.read_bytes().splitlines()) if jpath.exists() else 0
+
     deadline = time.time() + 300
-    while time.time() < deadline and len(list(rdir.glob("*.json"))) < 2:
+    while time.time() < deadline and records_in_journal() < 2:
         time.sleep(0.05)
-    finished_before = len(list(rdir.glob("*.json")))
+    finished_before = records_in_journal()
     assert 2 <= finished_before < 6, "the chunk must be killed mid-run"
     subprocess.run(["pkill", "-KILL", "-f", "sweep-chunk results/kill/plan.json"], cwd=w)
     proc.wait(timeout=120)
     assert proc.returncode != 0                            # the job died
     assert not (w / "results" / "kill" / "chunks" / "chunk_0000.h5").exists()
+    with jpath.open("ab") as fh:                           # a write cut short by the kill: ignored
+        fh.write(b"0123abcd {\"id\": \"trunc")
     again = snakemake(w)
     assert again.returncode == 0, again.stderr[-3000:]
     log = (w / "results" / "kill" / "logs" / "chunk_0000.log").read_text()
     finished_seen = int(log.split(" already finished")[0].split(", ")[-1])
     assert finished_seen >= finished_before               # the rerun skipped what was done
-    assert len(list(rdir.glob("*.json"))) == 6
+    assert "torn line" in log
+    assert not jpath.exists() and not jpath.with_suffix(".lock").exists()    # one file per chunk remains
+    assert sorted(p.name for p in jpath.parent.iterdir()) == ["chunk_0000.h5"]
     prog = subprocess.run([str(BIN / "nepsolve"), "progress", "results/kill/plan.json"], cwd=w, env=ENV,
                           capture_output=True, text=True)
     assert "6/6 points (6 ok, 0 failed), 1/1 chunks written" in prog.stdout

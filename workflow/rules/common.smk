@@ -4,7 +4,7 @@
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from nepsolve import sweep
+from nepsolve import registry, sweep
 
 try:
     PLAN = sweep.make_plan(config)
@@ -17,3 +17,4 @@ RESULTS = f"results/{STUDY}"
 N_CHUNKS = len(PLAN["chunks"])
 RANKS = PLAN["config"]["chunking"]["ranks_per_chunk"]
 CHUNKS = [f"{c:04d}" for c in range(N_CHUNKS)]
+CODE_VERSIONS = " ".join(f"{k}={v}" for k, v in registry.code_versions(PLAN["config"]["model"]).items())

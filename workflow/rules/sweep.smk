@@ -19,11 +19,15 @@ rule chunk:
         f"{RESULTS}/chunks/chunk_{{chunk}}.h5",
     log:
         f"{RESULTS}/logs/chunk_{{chunk}}.log",
+    params:
+        code=CODE_VERSIONS,      # results of another nepsolve / physics version are recomputed
     threads: RANKS
     resources:
         tasks=RANKS,
         mpi="mpiexec",
     shell:
+        # one BLAS/OpenMP thread per MPI rank: the ranks are the parallelism
+        "export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; "
         "{resources.mpi} -n {resources.tasks} nepsolve sweep-chunk {input} --chunk $((10#{wildcards.chunk})) "
         "--out {output} 2>&1 | tee {log}; test ${{PIPESTATUS[0]}} -eq 0"
 

@@ -73,6 +73,7 @@ def xi_cost(params: dict, quantity: str) -> float:
 
 SPEC = register(ModelSpec(
     name="eliashberg-xi",
+    physics_version="2",      # 2: physical subspace of the gap operator, kernel_norm (issue 10)
     summary="frequency–momentum (ξ-resolved) model: band half-width W, DOS shape, local, Lorentzian (width w) "
             "or ξ-local kernel, and the non-thermal glue switch (glue = on|off)",
     params=EliashbergXiParams,
