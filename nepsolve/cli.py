@@ -38,15 +38,14 @@ def _keys_help(model: str, click_block: bool = True) -> str:
 
 def _load_config(path):
     """A YAML mapping of model keys (see `nepsolve keys`) and optionally `petsc_options`."""
-    import yaml
+    from . import sweep
 
     if path is None:
         return {}, None
     try:
-        with open(path) as fh:
-            data = yaml.safe_load(fh) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise click.UsageError(f"cannot read config {path}: {err}") from None
+        data = sweep.load_yaml(path) or {}
+    except sweep.SweepConfigError as err:
+        raise click.UsageError(str(err)) from None
     if not isinstance(data, dict):
         raise click.UsageError(f"config {path} must be a mapping of KEY: VALUE")
     petsc = data.pop("petsc_options", None)
@@ -58,7 +57,7 @@ def _load_config(path):
 def _inputs(sets, config, petsc_cli, model: str, preset: str | None = None):
     """(parameters, PETSc options): the preset (interband), then --config (YAML), overridden by --set and
     --petsc-options.  The first invalid key is named."""
-    from .solvers.snes import parse_petsc_options
+    from .solvers.snes import parse_petsc_options, validate_petsc_options
 
     values, petsc_config = _load_config(config)
     values.pop("model", None)
@@ -70,6 +69,7 @@ def _inputs(sets, config, petsc_cli, model: str, preset: str | None = None):
         raise click.UsageError(str(err)) from None
     try:
         petsc = {**parse_petsc_options(petsc_config), **parse_petsc_options(petsc_cli)}
+        validate_petsc_options(petsc)
     except ValueError as err:
         raise click.UsageError(f"petsc options: {err}") from None
     return params, petsc
@@ -271,18 +271,13 @@ ranks_per_point), petsc_options.  See docs/sweep-contract.md."""
 
 
 def _plan_from(config_path):
-    import yaml
-
     from . import sweep
 
     try:
-        with open(config_path) as fh:
-            cfg = yaml.safe_load(fh)
-        return sweep.make_plan(cfg)
-    except (OSError, yaml.YAMLError) as err:
-        raise click.UsageError(f"cannot read {config_path}: {err}") from None
+        return sweep.make_plan(sweep.load_yaml(config_path))
     except sweep.SweepConfigError as err:
-        raise click.UsageError(f"{config_path}: {err}") from None
+        msg = str(err)
+        raise click.UsageError(msg if msg.startswith(str(config_path)) else f"{config_path}: {msg}") from None
 
 
 @main.command(help=f"""Validate a study config and print its size before anything runs.

@@ -31,7 +31,8 @@ import numpy as np
 from . import io, journal, registry
 from .physics.params import ParameterError, Spec
 
-TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options", "figures")
+TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options", "figures", "max_points")
+MAX_POINTS = 10**6        # default limit of points per study (config key `max_points` raises it)
 CHUNK_KEYS = {"points_per_chunk": 8, "ranks_per_chunk": 2, "ranks_per_point": 1}
 
 
@@ -43,6 +44,13 @@ class SweepConfigError(ValueError):
 def _checked(where: str, key: str, value, spec: Spec):
     """One model value from a config, checked by its Spec; errors name the config path."""
     if spec.kind is not str and isinstance(value, (str, bool)):
+        try:
+            as_number = float(value) if isinstance(value, str) else None
+        except ValueError:
+            as_number = None
+        if as_number is not None:
+            raise SweepConfigError(f"'{where}' = {value!r} was read as text, not a number: YAML reads an exponent "
+                                   f"without a decimal point as a string; write {as_number!r}")
         raise SweepConfigError(f"'{where}' = {value!r} is not a number")
     try:
         return spec.check(key, value)
@@ -86,6 +94,35 @@ def _axis_values(name: str, spec, key_spec: Spec) -> list:
     return checked
 
 
+def load_yaml(path) -> dict:
+    """A YAML file as a mapping; a key given twice in one mapping is an error naming the key and its line
+    (PyYAML, and so Snakemake, would silently keep the second)."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise SweepConfigError(f"{path}: key {key!r} is given twice (lines {seen[key] + 1} and "
+                                       f"{key_node.start_mark.line + 1})")
+            seen[key] = key_node.start_mark.line
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        with open(path) as fh:
+            data = yaml.load(fh, Loader=StrictLoader)
+    except OSError as err:
+        raise SweepConfigError(f"cannot read {path}: {err}") from None
+    except yaml.YAMLError as err:
+        raise SweepConfigError(f"{path} is not valid YAML: {err}") from None
+    return data
+
+
 def validate_config(config: dict) -> dict:
     """Check a study config and return it resolved (axis values expanded, chunking defaults filled)."""
     if not isinstance(config, dict):
@@ -97,8 +134,9 @@ def validate_config(config: dict) -> dict:
         if key not in config:
             raise SweepConfigError(f"config key '{key}' is missing")
     study = config["study"]
-    if not isinstance(study, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", study):
-        raise SweepConfigError(f"'study' = {study!r} must be a name of letters, digits, '_', '-', '.'")
+    if not isinstance(study, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study):
+        raise SweepConfigError(f"'study' = {study!r} must be one path component: letters, digits, '_', '-', "
+                               "'.', not starting with '.' or '-' (outputs go to results/<study>/)")
     try:
         model = registry.get(config["model"])
         model.quantity(config["quantity"])
@@ -123,6 +161,7 @@ def validate_config(config: dict) -> dict:
         if name in fixed:
             raise SweepConfigError(f"'{name}' is both in 'fixed' and in 'axes'")
         resolved_axes[name] = _axis_values(name, spec, specs[name])
+    _check_size(config, model, resolved_axes, fixed)
     chunking = dict(CHUNK_KEYS)
     given = config.get("chunking") or {}
     if not isinstance(given, dict):
@@ -140,10 +179,11 @@ def validate_config(config: dict) -> dict:
     petsc = config.get("petsc_options", "") or ""
     if not isinstance(petsc, (str, dict)):
         raise SweepConfigError("'petsc_options' must be a string ('-snes_type anderson ...') or a mapping")
-    from .solvers.snes import parse_petsc_options
+    from .solvers.snes import parse_petsc_options, validate_petsc_options
 
     try:
         petsc = parse_petsc_options(petsc)
+        validate_petsc_options(petsc)
     except ValueError as err:
         raise SweepConfigError(f"'petsc_options': {err}") from None
     study_figures(config)      # checked here; not part of the resolved config (figures do not change points)
@@ -184,6 +224,24 @@ def study_figures(config: dict) -> dict[str, dict]:
             raise SweepConfigError(f"'{where}': {err} (figure {figure!r} takes {', '.join(params) or 'no arguments'})") from None
         out[name] = {"figure": figure, "args": entry}
     return out
+
+
+def _check_size(config: dict, model, axes: dict, fixed: dict) -> None:
+    """Refuse a study of more points than `max_points` (default MAX_POINTS) before planning it, with the
+    cost estimate of its first point times the number of points."""
+    limit = config.get("max_points", MAX_POINTS)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise SweepConfigError(f"'max_points' = {limit!r} must be an integer >= 1")
+    n = int(np.prod([len(v) for v in axes.values()], dtype=float))
+    if n <= limit:
+        return
+    first = {**model.params().as_dict(), **fixed, **{k: v[0] for k, v in axes.items()}}
+    try:
+        secs = model.cost(first, config["quantity"]) * n if model.cost else float("nan")
+    except Exception:
+        secs = float("nan")
+    raise SweepConfigError(f"the study has {n:,} points, more than 'max_points' = {limit:,} (about {secs / 3600:.3g} "
+                           f"core-hours at the first point's cost): split it, or set max_points if you mean it")
 
 
 def config_hash(resolved: dict) -> str:

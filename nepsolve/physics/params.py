@@ -72,10 +72,13 @@ class EliashbergParams(ValidatedParams):
         key, scale = min(self.resolution_scales().items(), key=lambda kv: kv[1])
         if self.dw > scale / factor:
             need = 2 * int(np.ceil(factor * self.omega_max / scale)) + 1
+            n_max = int(self.specs()["n_omega"].hi)
+            fix = (f"use n_omega >= {need} (or a smaller omega_max)" if need <= n_max else
+                   f"even the largest grid (n_omega = {n_max}) cannot resolve it at omega_max = {self.omega_max:g}: "
+                   f"raise '{key}' to >= {factor * 2 * self.omega_max / (n_max - 1):.3g} or lower omega_max")
             raise ParameterError(
                 f"grid too coarse for '{key}' = {scale:g}: Δω = omega_max/((n_omega−1)/2) = {self.dw:.3g} "
-                f"must be <= {key}/{factor:g} = {scale / factor:.3g}; use n_omega >= {need} "
-                f"(or a smaller omega_max)")
+                f"must be <= {key}/{factor:g} = {scale / factor:.3g}; {fix}")
         if self.drive_n > 0 and self.drive_omega + 6 * self.drive_sigma > 0.5 * self.omega_max:
             raise ParameterError(
                 f"parameter 'omega_max' = {self.omega_max:g} too small for the drive: must be >= "

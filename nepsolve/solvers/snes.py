@@ -60,33 +60,72 @@ class SolveResult:
 
 
 def parse_petsc_options(opts) -> dict:
-    """'-snes_type anderson -snes_monitor' or dict → {'snes_type': 'anderson', 'snes_monitor': 'true'}."""
-    if opts is None:
+    """PETSc options as a dict, parsed by PETSc itself: '-snes_type anderson -snes_monitor' or a mapping
+    ({'snes_type': 'anderson', 'snes_monitor': None}) → {'snes_type': 'anderson', 'snes_monitor': None}
+    (None: an option without a value, e.g. a monitor).  ValueError for text PETSc cannot parse."""
+    if opts is None or opts == "" or opts == {}:
         return {}
     if isinstance(opts, dict):
-        return {str(k).lstrip("-"): ("true" if v is None or v is True else str(v)) for k, v in opts.items()}
-    tokens = shlex.split(opts) if isinstance(opts, str) else list(opts)
-    out, key = {}, None
-    for tok in tokens:
-        if tok.startswith("-") and not _is_number(tok):
-            if key is not None:
-                out[key] = "true"
-            key = tok.lstrip("-")
-        elif key is None:
-            raise ValueError(f"PETSc options must look like '-key value', got stray {tok!r}")
-        else:
-            out[key], key = tok, None
-    if key is not None:
-        out[key] = "true"
-    return out
+        parts = []
+        for k, v in opts.items():
+            parts.append("-" + str(k).lstrip("-"))
+            if v is not None and v is not True:
+                parts.append(shlex.quote(str(v)))
+        opts = " ".join(parts)
+    elif not isinstance(opts, str):
+        opts = " ".join(shlex.quote(str(t)) for t in opts)
+    if any(not tok.startswith("-") for tok in shlex.split(opts)[:1]):
+        raise ValueError(f"PETSc options must start with '-key', got {opts!r}")
+    from petsc4py import PETSc
 
-
-def _is_number(tok: str) -> bool:
+    db = PETSc.Options()
+    before = db.getAll()
     try:
-        float(tok)
-        return True
-    except ValueError:
-        return False
+        db.insertString(opts)
+        after = db.getAll()
+    except PETSc.Error as err:
+        raise ValueError(f"PETSc cannot parse {opts!r}: {str(err).splitlines()[-1] if str(err) else err}") from None
+    finally:
+        for k in set(db.getAll()) - set(before):
+            db.delValue(k)
+        for k, v in before.items():
+            db.setValue(k, v)
+    return {k: v for k, v in after.items() if k not in before or before[k] != v}
+
+
+def is_true(value) -> bool:
+    """A boolean PETSc option's value: set without a value, or true/1/yes."""
+    return value is None or str(value).lower() in ("true", "1", "yes")
+
+
+def validate_petsc_options(options: dict) -> None:
+    """ValueError naming the option if PETSc rejects `options` when a nonlinear solver (with its line search,
+    Krylov method and preconditioner) takes them; options for other objects are left to PETSc's own
+    end-of-run report of unused options."""
+    if not options:
+        return
+    from petsc4py import PETSc
+
+    prefix = f"nepcheck{next(_counter)}_"
+    snes = PETSc.SNES().create(comm=PETSc.COMM_SELF)
+    try:
+        with prefixed_options(prefix, {k: v for k, v in options.items() if "monitor" not in k and "view" not in k}):
+            snes.setOptionsPrefix(prefix)
+            try:
+                snes.setFromOptions()
+                snes.getKSP().setFromOptions()
+                snes.getKSP().getPC().setFromOptions()
+            except PETSc.Error as err:
+                lines = [ln.strip("[0] ").strip() for ln in str(err).splitlines() if ln.strip()]
+                why = next((ln for ln in reversed(lines) if "nable" in ln or "nknown" in ln or "nvalid" in ln),
+                           lines[-1] if lines else f"PETSc error {err.ierr}")
+                raise ValueError(f"PETSc rejects the options {_as_text(options)}: {why}") from None
+    finally:
+        snes.destroy()
+
+
+def _as_text(options: dict) -> str:
+    return " ".join(f"-{k}" + ("" if v is None else f" {v}") for k, v in options.items())
 
 
 def reason_name(code: int) -> str:
@@ -138,7 +177,8 @@ def _run_snes(problem: CountingProblem, x0: np.ndarray, options: dict, comm) -> 
         X = PETSc.Vec().createMPI((dist[1] - dist[0], problem.size), comm=comm)
     Fv = X.duplicate()
     errors = []
-    jac = inner.jacobian if isinstance(inner, DenseJacobian) and options.get("snes_mf") != "true" else None
+    jac = inner.jacobian if isinstance(inner, DenseJacobian) and not is_true(options.get("snes_mf", "false")) \
+        else None
     if jac is not None and dist is None:          # a dense analytic Jacobian (small problems, LU)
         Jm = PETSc.Mat().createDense([problem.size, problem.size], comm=comm)
         Jm.setUp()
@@ -246,7 +286,7 @@ def solve(problem, options=None, tol: float = 1e-10, fallback: bool = True, comm
     scale = 1.0 if absolute else max(float(np.linalg.norm(x0)), 1.0)
     user = parse_petsc_options(options)
     if user.get("snes_type") and not fallback:           # the user picked the method
-        label = {"newtonls": "newton-krylov" if user.get("snes_mf") == "true" else "newton"}.get(
+        label = {"newtonls": "newton-krylov" if is_true(user.get("snes_mf", "false")) else "newton"}.get(
             user["snes_type"], user["snes_type"])
         ladder = ((label, {"snes_max_it": "3000"}),)
     else:

@@ -7,6 +7,8 @@ from snakemake.utils import validate
 from nepsolve import registry, sweep
 
 try:
+    for path in workflow.configfiles:       # YAML details snakemake's loader lets through (keys given twice)
+        sweep.load_yaml(path)
     PLAN = sweep.make_plan(config)
 except sweep.SweepConfigError as err:
     raise WorkflowError(f"invalid study config: {err}")

@@ -1,0 +1,77 @@
+"""Input that used to be accepted and gave wrong or confusing results is refused before any job, naming
+the key or option; PETSc options go through PETSc's own parser."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nepsolve import sweep
+from nepsolve.solvers.snes import parse_petsc_options, validate_petsc_options
+
+BIN = Path(sys.executable).parent
+BASE = {"study": "inp", "model": "bcs", "quantity": "T_c", "fixed": {"lam": 0.3}, "axes": {"Gamma": [0.0, 0.01]}}
+
+
+def nepsolve(*args):
+    return subprocess.run([str(BIN / "nepsolve"), *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("change,needle", [
+    ({"study": ".."}, "one path component"),
+    ({"study": "."}, "one path component"),
+    ({"study": "a/b"}, "one path component"),
+    ({"petsc_options": "-snes_type nonsense"}, "PETSc rejects the options -snes_type nonsense"),
+    ({"petsc_options": "-pc_type nonsense"}, "PETSc rejects"),
+    ({"fixed": {"lam": "5e-2"}}, "read as text, not a number"),
+    ({"axes": {"Gamma": {"linspace": [0, 0.01, 2000]}, "h": {"linspace": [0, 0.01, 1000]}}},
+     "more than 'max_points' = 1,000,000"),
+    ({"max_points": 1}, "more than 'max_points' = 1 "),
+])
+def test_bad_input_is_refused_naming_it(change, needle):
+    with pytest.raises(sweep.SweepConfigError) as err:
+        sweep.make_plan({**BASE, **change})
+    assert needle in str(err.value)
+
+
+def test_max_points_can_be_raised_and_does_not_change_the_hash():
+    a = sweep.make_plan(BASE)
+    b = sweep.make_plan({**BASE, "max_points": 5})
+    assert a["config_hash"] == b["config_hash"]
+
+
+def test_keys_given_twice_are_refused(tmp_path):
+    cfg = tmp_path / "dup.yaml"
+    cfg.write_text("study: dup\nmodel: bcs\nquantity: T_c\nfixed: {lam: 0.3}\naxes:\n  Gamma: [0.0]\n  Gamma: [0.1]\n")
+    r = nepsolve("plan", str(cfg))
+    assert r.returncode == 2 and "key 'Gamma' is given twice (lines 6 and 7)" in r.stderr
+    sets = tmp_path / "point.yaml"
+    sets.write_text("lam: 0.3\nlam: 0.4\n")
+    r = nepsolve("critical", "--model", "bcs", "--config", str(sets))
+    assert r.returncode == 2 and "given twice" in r.stderr
+
+
+def test_petsc_options_are_parsed_by_petsc():
+    assert parse_petsc_options("-snes_type anderson -snes_monitor -snes_atol 1e-8") == \
+        {"snes_type": "anderson", "snes_monitor": None, "snes_atol": "1e-8"}
+    assert parse_petsc_options({"snes_monitor": None, "snes_max_it": 3}) == {"snes_monitor": None, "snes_max_it": "3"}
+    validate_petsc_options({"snes_type": "anderson", "snes_monitor": None})
+    with pytest.raises(ValueError, match="nonsense"):
+        validate_petsc_options({"ksp_type": "nonsense"})
+
+
+def test_monitor_options_work_in_the_cli():
+    """`-snes_monitor` used to crash every command ('Unsupported viewer true'); a rejected type is a usage error."""
+    r = nepsolve("critical", "--set", "fel_mode=kinetic", "--set", "n_omega=2049", "--set", "omega_max=10",
+                 "--petsc-options", "-snes_monitor", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "SNES Function norm" in r.stdout + r.stderr
+    r = nepsolve("solve", "--petsc-options", "-snes_type nonsense")
+    assert r.returncode == 2 and "Unable to find requested SNES type nonsense" in r.stderr
+
+
+def test_grid_advice_stays_in_the_allowed_range():
+    r = nepsolve("critical", "--set", "kappa=1e-9")
+    assert r.returncode == 2 and "even the largest grid" in r.stderr and "raise 'kappa'" in r.stderr
+    r = nepsolve("critical", "--set", "kappa=1e-3")
+    assert r.returncode == 2 and "use n_omega >= 160001" in r.stderr
