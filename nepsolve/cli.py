@@ -75,7 +75,19 @@ def _inputs(sets, config, petsc_cli, model: str, preset: str | None = None):
     return params, petsc
 
 
-def _emit(result: dict, as_json: bool, keys: list[str]):
+EXIT_CODES_HELP = """\b
+Exit codes
+  0  the requested quantity was obtained
+  1  an unexpected error (or, under MPI, an error on any rank: the whole job is aborted)
+  2  bad input (a key, value, option or file), refused before any solve
+  3  the computation ran but did not obtain the quantity (not converged, no crossing, ...)
+JSON output (--json): non-finite numbers are the strings "NaN", "Infinity", "-Infinity"."""
+
+NOT_OBTAINED = 3
+
+
+def _emit(result: dict, as_json: bool, keys: list[str], obtained: bool = True):
+    """Print a result (JSON or a key table) and exit with code 3 if the requested quantity was not obtained."""
     clean = {k: v for k, v in result.items() if k != "arrays"}
     if as_json:
         click.echo(json.dumps(_jsonable(clean), sort_keys=True))
@@ -83,12 +95,42 @@ def _emit(result: dict, as_json: bool, keys: list[str]):
         for k in keys:
             if k in clean:
                 click.echo(f"{k:>20}: {clean[k]}")
+    if not obtained:
+        click.echo(f"not obtained: {clean.get('message', '')}", err=True)
+        sys.exit(NOT_OBTAINED)
 
 
 def _jsonable(x):
-    from .io import json_safe
+    """JSON types with explicit non-finite numbers ("NaN", "Infinity", "-Infinity": JSON has none)."""
+    import math
 
-    return json_safe(x)
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.integer, np.bool_)):
+        return x.item()
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else ("NaN" if x != x else ("Infinity" if x > 0 else "-Infinity"))
+    return x
+
+
+def _writable_out(path) -> None:
+    """Usage error (before any solve) if `path` cannot be written: its directory must already exist."""
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise click.UsageError(f"--out {path}: directory {parent} does not exist (it is not created)")
+    if not os.access(parent, os.W_OK):
+        raise click.UsageError(f"--out {path}: directory {parent} is not writable")
+
+
+def _finite(x) -> bool:
+    import math
+
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
@@ -115,7 +157,8 @@ Driven, dissipative electron systems: the models of the registry (`nepsolve keys
 Single points with `critical` and `solve`; grids with `plan`, `sweep-chunk`, `aggregate`, `plot`
 (or the Snakemake workflow).
 
-{UNITS_HELP}""")
+{UNITS_HELP}
+{EXIT_CODES_HELP}""")
 @click.version_option(package_name="nepsolve")
 def main():
     pass
@@ -164,9 +207,11 @@ def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_opti
         result = spec.critical(p, quantity, petsc_options, axis=axis, decompose=decompose)
     except ParameterError as err:
         raise click.UsageError(str(err)) from None
+    value = result.get("lambda_c" if quantity == "lambda_c" else "T_c")
     _emit(result, as_json, ["lambda_c", "lambda_c_glue_off", "lambda_c_heating_off", "lambda_c_both_off",
                             "glue_offset_fraction", "xi_star", "T_c", "converged", "status", "subspace_residual",
-                            "warning", "message", "wall_time"])
+                            "warning", "message", "wall_time"],
+          obtained=bool(result.get("converged")) and _finite(value))
 
 
 def _offering(model: str, command: str, hint: str = ""):
@@ -209,6 +254,8 @@ def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, se
         raise click.UsageError(f"--quantity {quantity}: --model {model} solves for {', '.join(spec.solve_quantities)} "
                                "(critical temperatures: `nepsolve critical --quantity Tc`)")
     p, petsc_options = _inputs(sets, config, petsc_options, model, preset)
+    if out:
+        _writable_out(out)
     try:
         result = spec.solve(p, petsc_options, quantity=quantity, seed=seed, fallback=not no_fallback,
                             warmup=warmup, deflate=not no_deflation)
@@ -217,7 +264,10 @@ def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, se
     if out:
         spec.write_solution(out, result)
         result["out"] = out
-    _emit(result, as_json, list(spec.report_keys))
+    obtained = bool(result.get("converged")) and _finite(result.get("delta0"))
+    if quantity == "Tc":
+        obtained = obtained and bool(result.get("T_c_converged")) and _finite(result.get("T_c"))
+    _emit(result, as_json, list(spec.report_keys), obtained=obtained)
 
 
 @main.command(help=f"""λ_c along one parameter (a small scan; the sweep pipeline handles grids).
@@ -239,6 +289,7 @@ def scan(model, sets, config, axis_key, values, out, petsc_options):
     spec = _offering(model, "critical", "grids of other quantities run through the sweep pipeline "
                                         "(docs/sweep-contract.md)")
     base, petsc_options = _inputs(sets, config, petsc_options, model)
+    _writable_out(out)
     if axis_key not in base.specs():
         raise click.UsageError(f"--axis {axis_key} is not a key of --model {model}; its keys: {', '.join(base.specs())}")
     try:
@@ -262,6 +313,8 @@ def scan(model, sets, config, axis_key, values, out, petsc_options):
     for v, r in zip(vals, records):
         click.echo(f"{axis_key} = {v:<10g} lambda_c = {r['lambda_c']:.6f}  {'ok' if r['converged'] else r['message']}")
     click.echo(f"wrote {out}")
+    if not all(r["converged"] for r in records):
+        sys.exit(NOT_OBTAINED)
 
 
 # ------------------------------------------------------------------------------ sweeps
@@ -297,6 +350,7 @@ def plan(config, out, as_json):
 
     pl = _plan_from(config)
     if out:
+        _writable_out(out)
         sweep.write_plan(pl, out)
     secs = sweep.estimate_seconds(pl)
     ch = pl["config"]["chunking"]
@@ -378,6 +432,7 @@ def aggregate(plan_path, out, chunks_dir, allow_missing):
     from . import io, sweep
 
     pl = _read_plan(plan_path)
+    _writable_out(out)
     cdir = Path(chunks_dir) if chunks_dir else Path(plan_path).parent / "chunks"
     paths = {c: cdir / f"chunk_{c:04d}.h5" for c in range(len(pl["chunks"]))}
     try:
@@ -433,6 +488,7 @@ def plot(path, out, figure, args_json, formats, list_figures):
             return
         if out is None:
             raise click.UsageError("--out is required (output path without extension)")
+        _writable_out(out)
         try:
             args = json.loads(args_json)
         except json.JSONDecodeError as err:

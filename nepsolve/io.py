@@ -70,11 +70,20 @@ def provenance() -> dict:
     return info
 
 
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
 @contextmanager
 def atomic_path(path):
-    """A temporary path next to `path`; renamed over `path` only if the block succeeds (atomic write)."""
+    """A temporary path next to `path`; renamed over `path` only if the block succeeds (atomic write).
+    Temporary files of an earlier interrupted write of the same path (one writer per path) are removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):   # left by an interrupted write of path
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -104,14 +113,33 @@ def write_text_atomic(path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
+UDUNITS_UNITS = {"1", "s"}          # the units nepsolve writes that a UDUNITS/CF reader understands as they are
+
+
+def unit_attrs(unit: str | None, long_name: str | None = None) -> dict:
+    """CF-style attributes of a dataset in a model unit: `units` readable by UDUNITS ("1" for quantities
+    measured in the model's own unit, e.g. energies in Ω = 1), the model unit itself as `model_units`,
+    and `long_name`."""
+    out = {}
+    if unit is not None:
+        out["units"] = unit if unit in UDUNITS_UNITS else "1"
+        if unit not in UDUNITS_UNITS:
+            out["model_units"] = unit
+    if long_name:
+        out["long_name"] = long_name
+    return out
+
+
 def _attr_str(v) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def _root_attrs(f, kind: str, params: dict | None, extra: dict | None = None):
+def _root_attrs(f, kind: str, params: dict | None, extra: dict | None = None, units: str = UNITS,
+                conventions: str = CONVENTIONS):
     f.attrs["kind"] = kind
-    f.attrs["units"] = UNITS
-    f.attrs["conventions"] = CONVENTIONS
+    f.attrs["units"] = units
+    f.attrs["conventions"] = conventions
+    f.attrs["Conventions"] = "CF-1.10"
     if params is not None:
         f.attrs["params_json"] = json.dumps(params, sort_keys=True)
     for k, v in provenance().items():
@@ -149,7 +177,7 @@ def write_solution(path, result: dict) -> None:
             f.attrs[k] = result[k]
 
 
-def write_interband_solution(path, result: dict) -> None:
+def write_interband_solution(path, result: dict, units: str, conventions: str) -> None:
     """NESS and gap of the interband model on the momentum grid: k, weights, ε_c, ε_v, n_c(k), n_v(k),
     N_k = 1 − n_c − n_v, Δ_k (k-independent for the contact interaction) and the pair amplitude F_k;
     the scalars (Δ0, roots, μ_c, μ_v, ν, densities, invariants, SNES reason) as attributes."""
@@ -157,8 +185,7 @@ def write_interband_solution(path, result: dict) -> None:
     scalars = {k: v for k, v in result.items() if k not in ("arrays", "params", "attempts")}
     with atomic_h5(path) as f:
         _root_attrs(f, "interband_solution", result["params"],
-                    {"result": json_safe(scalars), "attempts": result.get("attempts", []),
-                     "units": "energies in units of t_c = 1 (tight binding) or the parabolic unit; k in 1/a"})
+                    {"result": json_safe(scalars), "attempts": result.get("attempts", [])}, units, conventions)
         k = np.asarray(arr["k"])
         if k.ndim == 2:                                    # tb2d mesh: store the mesh, index by state
             f.create_dataset("k_mesh", data=k).attrs["description"] = "(k_x, k_y) of each state"
@@ -439,14 +466,18 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
 
         spec = registry.get(cfg["model"])
         f.attrs["units"] = spec.units_text
+        f.attrs["conventions"] = spec.conventions or spec.units_text
+        f.attrs["Conventions"] = "CF-1.10"
+        key_specs = spec.params.specs()
         scales = []
         for n in names:
             vals = plan["axes"][n]
             if all(isinstance(v, str) for v in vals):
                 ds = f.create_dataset(n, data=np.array(vals, dtype=object), dtype=_STR)
+                ds.attrs["long_name"] = key_specs[n].doc
             else:
                 ds = f.create_dataset(n, data=np.asarray(vals, dtype="f8"))
-                ds.attrs["units"] = spec.unit_of(n) or "1"
+                ds.attrs.update(unit_attrs(spec.unit_of(n) or "1", key_specs[n].doc))
             ds.make_scale(n)
             scales.append(ds)
 
@@ -457,19 +488,19 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
             for k, v in attrs.items():
                 ds.attrs[k] = v
 
-        put(cfg["quantity"], value, units=spec.unit_of(cfg["quantity"]))
-        put("status", status, flag_values=np.array([0, 1, 2, 3], dtype="i1"),
+        put(cfg["quantity"], value, **unit_attrs(spec.unit_of(cfg["quantity"]), spec.quantity(cfg["quantity"]).long_name))
+        put("status", status, long_name="status of the point", flag_values=np.array([0, 1, 2, 3], dtype="i1"),
             flag_meanings="ok failed missing complex_leading_eigenvalue")
         put("snes_reason", reason, description="PETSc SNES converged reason (0: eigen route, no SNES)")
         put("iterations", iters, description="SNES iterations, or rho evaluations for critical searches")
         put("residual_norm", resid)
-        put("wall_time", wall, units="s")
+        put("wall_time", wall, units="s", long_name="wall time of the point")
         for k, arr in texts.items():
             put(k, arr)
         declared = declared_observables()
         for k, arr in observables.items():
             units, description = declared[k]
-            put(k, arr, units=units, description=description)
+            put(k, arr, description=description, **unit_attrs(units, description))
     counts = {s: int(np.sum(status == code)) for s, code in STATUS_CODES.items()}
     counts.update(points=int(status.size), wall_time=float(np.nansum(wall)))
     return counts

@@ -65,7 +65,7 @@ class ModelSpec:
     summary: str                                   # one line for --help and error messages
     params: type                                   # the parameter class (specs(), preset(), as_dict())
     energy_unit: str                               # "Omega", "t_c", ...
-    units_text: str                                # the conventions sentence written to files
+    units_text: str                                # the units sentence written to files
     quantities: Mapping[str, Quantity]
     observables: Mapping[str, tuple[str, str]] = field(default_factory=dict)   # name -> (unit, long_name)
     presets: tuple[str, ...] = ()
@@ -84,6 +84,7 @@ class ModelSpec:
     array_units: Mapping[str, str] = field(default_factory=dict)   # units of the arrays of a solve result
     build: Callable[..., object] | None = None     # build(params, **options) -> the model object (api layer)
     key_units: Mapping[str, str] = field(default_factory=dict)   # numeric keys not in energy_unit, e.g. "1"
+    conventions: str = ""                          # the model's conventions sentence written to files
     default: bool = False                          # the CLI's default --model (one model sets it)
     help: Mapping[str, str] = field(default_factory=dict)        # command ('critical', 'solve') -> CLI paragraph
     solve_quantities: tuple[str, ...] = ("delta0",)              # what `solve --quantity` may ask of this model

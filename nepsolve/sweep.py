@@ -329,7 +329,8 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=
         if rec["status"] == "failed":
             rec["value"] = float("nan")
     except Exception as exc:  # a point never kills a sweep
-        rec.update(status="failed", value=float("nan"), message=f"{type(exc).__name__}: {exc}",
+        rec.update(status="failed", value=float("nan"), snes_reason=0, snes_reason_name="EXCEPTION",
+                   message=f"{quantity} of model {model}: {type(exc).__name__}: {exc}",
                    traceback=traceback.format_exc(limit=4))
     rec["wall_time"] = time.perf_counter() - t0
     return rec

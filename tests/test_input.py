@@ -75,3 +75,28 @@ def test_grid_advice_stays_in_the_allowed_range():
     assert r.returncode == 2 and "even the largest grid" in r.stderr and "raise 'kappa'" in r.stderr
     r = nepsolve("critical", "--set", "kappa=1e-3")
     assert r.returncode == 2 and "use n_omega >= 160001" in r.stderr
+
+
+def test_exit_codes_and_explicit_non_finite_json(tmp_path):
+    """Exit 0 only when the quantity was obtained (3: ran without obtaining it); NaN is "NaN" in JSON."""
+    import json
+
+    no_crossing = ["--set", "T_el=0.1", "--set", "T_b=0.1", "--set", "kappa=0.3", "--set", "gamma=0.05",
+                   "--set", "n_omega=2049", "--set", "omega_max=10", "--set", "drive_omega=1.0",
+                   "--set", "drive_sigma=0.3", "--set", "drive_n=200", "--set", "fel_mode=bath"]
+    r = nepsolve("critical", *no_crossing, "--json")
+    assert r.returncode == 3, (r.returncode, r.stderr[-500:])
+    out = json.loads(r.stdout)
+    assert out["converged"] is False and out["lambda_c"] == "NaN" and "not obtained" in r.stderr
+    r = nepsolve("critical", "--model", "bcs", "--set", "T=0.01", "--json")
+    assert r.returncode == 0 and isinstance(json.loads(r.stdout)["lambda_c"], float)
+
+
+def test_out_is_checked_before_the_solve_and_never_creates_directories(tmp_path):
+    target = tmp_path / "no" / "such" / "dir" / "x.h5"
+    for cmd in (["solve", "--model", "bcs"], ["scan", "--axis", "T_b", "--values", "0.05"]):
+        r = nepsolve(*cmd, "--out", str(target))
+        assert r.returncode == 2 and "does not exist (it is not created)" in r.stderr, r.stderr
+    assert not (tmp_path / "no").exists()
+    r = nepsolve("solve", "--model", "bcs", "--out", str(tmp_path / "x.h5"))
+    assert r.returncode == 0 and (tmp_path / "x.h5").exists()

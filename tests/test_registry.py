@@ -71,12 +71,15 @@ def test_contract_point_record_aggregate_and_figure(name, tmp_path):
     with h5py.File(out) as f:
         assert f.attrs["units"] == spec.units_text
         np.testing.assert_array_equal(f[q][()], [r["value"] for r in records])
+        def model_unit(ds):          # CF: `units` readable by UDUNITS ("1"), the model unit in model_units
+            return ds.attrs.get("model_units", ds.attrs["units"])
+        assert f.attrs["Conventions"] == "CF-1.10"
         for key in spec.observables:
             if key in f:
-                assert f[key].attrs["units"] == spec.observables[key][0]
-        assert f[q].attrs["units"] == spec.quantities[q].unit
+                assert model_unit(f[key]) == spec.observables[key][0] and f[key].attrs["units"] in ("1", "s")
+        assert model_unit(f[q]) == spec.quantities[q].unit and f[q].attrs["long_name"]
         axis = spec.example["axis"][0]
-        assert f[axis].attrs["units"] == spec.unit_of(axis) != None
+        assert model_unit(f[axis]) == spec.unit_of(axis) != None and f[axis].attrs["long_name"]
     files = plot.plot_phase_diagram(out, tmp_path / "figure", formats=("png",))
     assert files and all(open(f, "rb").read(4) == b"\x89PNG" for f in files)
 

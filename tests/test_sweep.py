@@ -308,7 +308,7 @@ def test_extra_observables_and_axis_order_survive_plan_json(tmp_path):
         assert json.loads(f.attrs["axes"]) == ["glue", "T_b"]
         assert f["lambda_c"].shape == f["glue_ratio"].shape == f["Gamma_el0"].shape == (2, 3)
         np.testing.assert_allclose(f["lambda_c"][0], [1.06, 1.1, 1.15])
-        assert np.all(f["glue_ratio"][()] == 0.02) and f["Gamma_el0"].attrs["units"] == "Omega"
+        assert np.all(f["glue_ratio"][()] == 0.02) and f["Gamma_el0"].attrs["model_units"] == "Omega"
         assert np.isnan(f["Gamma_el0"][:, 1]).all() and np.all(f["Gamma_el0"][:, [0, 2]] == 0.06)
     flat = {**cfg, "model": "eliashberg", "axes": {"T_b": [0.06, 0.1]}}
     plan = sweep.make_plan(flat)

@@ -48,9 +48,11 @@ def find_crossing(rho: Callable[[float], float], x0: float, increasing: bool, lo
         root = brentq(f, lo_b, hi_b, rtol=rtol, xtol=1e-14)
         return CrossingResult(float(root), True, "converged", evals)
     side = "above" if go_up else "below"
+    rhos = [r for _, r in evals]
+    trend = ("rho = -inf: no real eigenvalue among those computed (all complex)" if f(a) + 1 == -np.inf else
+             f"rho went from {rhos[0]:.6g} at x = {evals[0][0]:g} to {f(a) + 1:.6g} at x = {a:g}")
     return CrossingResult(float("nan"), False,
-                          f"no crossing of rho = 1 found {side} {x0:g} within [{lo:g}, {hi:g}] "
-                          f"(last rho = {f(a) + 1:.6g})", evals)
+                          f"no crossing of rho = 1 found {side} {x0:g} within [{lo:g}, {hi:g}] ({trend})", evals)
 
 
 def _geometric(x0: float, up: bool, lo: float, hi: float, factor: float, max_expand: int):

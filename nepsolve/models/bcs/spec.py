@@ -90,6 +90,8 @@ SPEC = register(ModelSpec(
     params=BCSParams,
     energy_unit="omega_D",
     units_text=UNITS_TEXT,
+    conventions="weak-coupling BCS: T_c from ln(T_c0/T_c) = Re[psi(1/2 + (Gamma + i h)/(2 pi T_c)) - psi(1/2)]; "
+                "Delta(T, h) on the BCS branch",
     quantities={
         "T_c": Quantity("T_c", t_c, "omega_D", "critical temperature on the second-order line"),
         "delta0": Quantity("delta0", delta0, "omega_D", "gap Delta(T, h), BCS branch (0: normal)"),

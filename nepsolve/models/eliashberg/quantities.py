@@ -26,12 +26,18 @@ def _critical_record(result: dict, key: str, observables) -> dict:
     has none: reason 0, name 'EIGEN')."""
     value = result[key]
     status, why = _status(result, value)
-    return {"value": value if status != "failed" else float("nan"), "status": status,
-            "message": why or result["message"], "iterations": result["rho_evaluations"],
-            "snes_reason": result.get("kinetic_snes_reason_code", 0),
-            "snes_reason_name": result.get("kinetic_snes_reason", "EIGEN"),
-            "residual_norm": result.get("kinetic_residual_norm", float("nan")),
-            **scalar_observables(result, observables)}
+    rec = {"value": value if status != "failed" else float("nan"), "status": status,
+           "message": why or result["message"], "iterations": result["rho_evaluations"],
+           "snes_reason": result.get("kinetic_snes_reason_code", 0),
+           "snes_reason_name": result.get("kinetic_snes_reason", "EIGEN"),
+           "residual_norm": result.get("kinetic_residual_norm", float("nan")),
+           **scalar_observables(result, observables)}
+    if status == "failed":           # the stage that failed is the critical search, not the normal state
+        kinetic = result.get("kinetic_snes_reason")
+        rec.update(snes_reason=0, snes_reason_name="NO_CROSSING",
+                   message=f"critical search: {result['message']}"
+                           + (f" (the normal-state SNES solves converged: {kinetic})" if kinetic else ""))
+    return rec
 
 
 def lambda_c_record(observables=()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ...physics.params import EliashbergParams
+from ...io import CONVENTIONS
 from ...registry import ModelSpec, Quantity, register
 from .quantities import delta0_record, lambda_c_record, t_c_record
 from . import commands
@@ -63,6 +64,7 @@ SPEC = register(ModelSpec(
     params=EliashbergParams,
     energy_unit="Omega",
     units_text=UNITS_TEXT,
+    conventions=CONVENTIONS,
     quantities=eliashberg_quantities(),
     cost=frequency_cost,
     keys_heading="--model eliashberg:",

@@ -6,7 +6,7 @@ import math
 
 from ...physics.params import EliashbergXiParams
 from ...registry import Figure, ModelSpec, register
-from ..eliashberg.spec import ARRAY_UNITS, HELP, KEY_UNITS, LABELS, UNITS_TEXT, eliashberg_quantities, frequency_cost
+from ..eliashberg.spec import ARRAY_UNITS, CONVENTIONS, HELP, KEY_UNITS, LABELS, UNITS_TEXT, eliashberg_quantities, frequency_cost
 from ..eliashberg import commands
 from . import critical as xi_critical
 from .model import XiEliashberg
@@ -79,6 +79,7 @@ SPEC = register(ModelSpec(
     params=EliashbergXiParams,
     energy_unit="Omega",
     units_text=UNITS_TEXT,
+    conventions=CONVENTIONS,
     quantities=eliashberg_quantities(tuple(OBSERVABLES), multi_rank_lambda_c=True),
     observables=OBSERVABLES,
     cost=xi_cost,

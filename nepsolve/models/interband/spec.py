@@ -25,6 +25,9 @@ OBSERVABLES = {
 }
 
 
+CONVENTIONS = ("PORTA_SPEC: symmetric rotating frame of the laser (omega_L), lab quasi-Fermi levels mu_c, mu_v; "
+               "N_k = 1 - n_c - n_v; Keldysh level B in the 4x4 Nambu-band basis (c_k, v_k, c+_-k, v+_-k)")
+
 # figure labels (energies in t_c = 1, k in 1/a)
 LABELS = {
     "g": "$g = -U$ [$t_c$]", "T_ph": "$T_{ph}$ [$t_c$]", "omega_L": "$ω_L$ [$t_c$]", "Omega": "Ω [$t_c$]",
@@ -96,7 +99,7 @@ def solve(params, petsc_options=None, quantity: str = "delta0", **_ignored) -> d
 def write_solution(path, result: dict) -> None:
     from ... import io
 
-    io.write_interband_solution(path, result)
+    io.write_interband_solution(path, result, UNITS_TEXT, CONVENTIONS)
 
 
 def cost(params: dict, quantity: str) -> float:
@@ -111,6 +114,7 @@ SPEC = register(ModelSpec(
     params=InterbandParams,
     energy_unit="t_c",
     units_text=UNITS_TEXT,
+    conventions=CONVENTIONS,
     quantities={
         "delta0": Quantity("delta0", delta0, "t_c", "interband gap Delta0 on the kinetic NESS (0: normal)"),
         "T_c": Quantity("T_c", t_c, "t_c", "phonon temperature where the normal NESS turns unstable"),
