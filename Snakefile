@@ -1,6 +1,6 @@
 # nepsolve sweep workflow: plan → one MPI job per chunk → aggregate → the study's figures.
 #   snakemake --configfile config/<study>.yaml        (local; profiles/default = workflow/profiles/default)
-#   snakemake --profile cluster/slurm --configfile config/<study>.yaml   (SLURM)
+#   snakemake --workflow-profile cluster/slurm --configfile config/<study>.yaml   (SLURM; it replaces the local profile)
 # The embedded default study is config/demo.yaml.  It is loaded only when no --configfile was given:
 # snakemake deep-merges config files, which would mix the keys of two studies.
 if not config:

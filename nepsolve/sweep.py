@@ -285,8 +285,13 @@ def make_plan(config: dict) -> dict:
             "chunks": chunks}
 
 
-def write_plan(plan: dict, path) -> None:
+def write_plan(plan: dict, path, log=None) -> None:
+    """Write the plan (atomic); with `log`, a one-line summary of it to that file."""
     io.write_text_atomic(path, json.dumps(plan, indent=1, sort_keys=True))
+    if log is not None:
+        io.write_text_atomic(log, f"plan {plan['config_hash']}: {len(plan['points'])} points in "
+                                  f"{len(plan['chunks'])} chunks, estimated {estimate_seconds(plan):.0f} "
+                                  f"core-seconds -> {path}\n")
 
 
 PLAN_KEYS = ("config", "config_hash", "axes", "points", "chunks")

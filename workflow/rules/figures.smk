@@ -19,10 +19,11 @@ rule figure:
     log:
         f"{RESULTS}/logs/figure_{{fig}}.log",
     params:
+        stem=lambda wc: f"{RESULTS}/{wc.fig}",
         figure=lambda wc: FIGURES[wc.fig]["figure"],
         args=lambda wc: shlex.quote(json.dumps(FIGURES[wc.fig]["args"], sort_keys=True)),   # changed args redraw
     wildcard_constraints:
         fig="|".join(re.escape(name) for name in FIGURES),
     shell:
-        "nepsolve plot {input.pd} --figure {params.figure} --args {params.args} --out {RESULTS}/{wildcards.fig} "
+        "nepsolve plot {input.pd} --figure {params.figure} --args {params.args} --out {params.stem} "
         "--format png --format pdf > {log} 2>&1"

@@ -1,3 +1,5 @@
+import os
+
 rule plan:
     output:
         f"{RESULTS}/plan.json",
@@ -6,10 +8,7 @@ rule plan:
     params:
         config_hash=PLAN["config_hash"],   # a changed config re-plans (and re-runs changed points only)
     run:
-        sweep.write_plan(PLAN, output[0])
-        with open(log[0], "w") as fh:
-            print(f"plan {PLAN['config_hash']}: {len(PLAN['points'])} points in {N_CHUNKS} chunks, "
-                  f"estimated {sweep.estimate_seconds(PLAN):.0f} core-seconds -> {output[0]}", file=fh)
+        sweep.write_plan(PLAN, output[0], log=log[0])
 
 
 rule chunk:
@@ -40,6 +39,8 @@ rule aggregate:
         f"{RESULTS}/phase_diagram.h5",
     log:
         f"{RESULTS}/logs/aggregate.log",
+    params:
+        chunks_dir=lambda wildcards, input: os.path.dirname(input.chunks[0]),
     shell:
-        "nepsolve aggregate {input.plan} --out {output} --chunks-dir {RESULTS}/chunks 2>&1 | tee {log}; "
+        "nepsolve aggregate {input.plan} --out {output} --chunks-dir {params.chunks_dir} 2>&1 | tee {log}; "
         "test ${{PIPESTATUS[0]}} -eq 0"
