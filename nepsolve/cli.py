@@ -303,7 +303,9 @@ def scan(model, sets, config, axis_key, values, out, petsc_options):
         except ParameterError as err:
             raise click.UsageError(str(err)) from None
     records = []
-    with click.progressbar(points, label=f"lambda_c vs {axis_key}", file=sys.stderr) as bar:
+    from tqdm import tqdm
+
+    with tqdm(points, desc=f"lambda_c vs {axis_key}", unit="point", file=sys.stderr) as bar:
         for p in bar:
             try:
                 records.append(spec.critical(p, "lambda_c", petsc_options))
@@ -456,10 +458,11 @@ def progress(plan_path, chunks_dir):
 
     pl = _read_plan(plan_path)
     p = sweep.progress(pl, chunks_dir or Path(plan_path).parent / "chunks")
-    width = 40
-    fill = int(round(width * p["done"] / max(p["points"], 1)))
-    click.echo(f"[{'#' * fill}{'.' * (width - fill)}] {p['done']}/{p['points']} points "
-               f"({p['ok']} ok, {p['failed']} failed), {p['chunks_done']}/{p['chunks']} chunks written")
+    from tqdm import tqdm
+
+    click.echo(tqdm.format_meter(p["done"], p["points"], 0, ncols=60, bar_format="{percentage:3.0f}% |{bar}|"))
+    click.echo(f"{p['done']}/{p['points']} points ({p['ok']} ok, {p['failed']} failed), "
+               f"{p['chunks_done']}/{p['chunks']} chunks written")
     if p["done"] < p["points"] and p["done"]:
         click.echo(f"mean {p['mean_point_seconds']:.2f} s per point; about {p['eta_core_seconds']:.0f} "
                    f"core-seconds to go")
