@@ -348,7 +348,7 @@ chunks) as JSON, which `sweep-chunk` and `aggregate` read.
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the plan JSON here.")
 @json_option
 def plan(config, out, as_json):
-    from . import sweep
+    from . import plans, sweep
 
     pl = _plan_from(config)
     if out:
@@ -356,9 +356,11 @@ def plan(config, out, as_json):
         sweep.write_plan(pl, out)
     secs = sweep.estimate_seconds(pl)
     ch = pl["config"]["chunking"]
-    info = {"study": pl["config"]["study"], "points": len(pl["points"]), "chunks": len(pl["chunks"]),
+    per_chunk = sweep.chunk_seconds(pl)
+    info = {"study": pl["config"]["study"], "points": plans.n_points(pl), "chunks": len(pl["chunks"]),
             "axes": {k: len(v) for k, v in pl["axes"].items()}, "ranks_per_chunk": ch["ranks_per_chunk"],
             "ranks_per_point": ch["ranks_per_point"], "estimated_core_hours": secs / 3600.0,
+            "chunk_seconds_max": max(per_chunk), "chunk_seconds_mean": sum(per_chunk) / len(per_chunk),
             "config_hash": pl["config_hash"]}
     if as_json:
         click.echo(json.dumps(info, sort_keys=True))
@@ -367,8 +369,15 @@ def plan(config, out, as_json):
         click.echo(f"study {info['study']}: {info['points']} points ({axes}) in {info['chunks']} chunks of "
                    f"<= {ch['points_per_chunk']} points, {ch['ranks_per_chunk']} MPI ranks per chunk, "
                    f"{ch['ranks_per_point']} per point")
-        click.echo(f"estimated cost: {secs / 3600.0:.3g} core-hours ({secs:.0f} core-seconds; rough, "
-                   f"from this machine's benchmarks)")
+        click.echo(f"estimated cost: {secs / 3600.0:.3g} core-hours ({secs:.0f} core-seconds; calibrated on this "
+                   f"machine's measured point times, expect within a factor 2)")
+        click.echo(f"estimated wall time per chunk job: mean {info['chunk_seconds_mean']:.0f} s, longest "
+                   f"{info['chunk_seconds_max']:.0f} s")
+        if info["chunk_seconds_mean"] < sweep.SLURM_MIN_CHUNK_SECONDS:
+            per = info["chunk_seconds_mean"] / max(ch["points_per_chunk"], 1)
+            need = int(sweep.SLURM_MIN_CHUNK_SECONDS / max(per, 1e-9)) + 1
+            click.echo(f"warning: on SLURM, chunks of {info['chunk_seconds_mean'] / 60:.1f} min are mostly scheduler "
+                       f"overhead: aim for >= 10 min (chunking.points_per_chunk >= {need}); locally this is fine")
 
 
 @main.command("sweep-chunk", help="""Run one chunk of a plan under MPI (mpiexec -n R nepsolve sweep-chunk ...).

@@ -366,7 +366,9 @@ def read_chunk(path, plan: dict, chunk: int, versions: dict | None = None) -> di
     bad = sorted(set(np.unique(data["status"]).tolist()) - {STATUS_CODES[k] for k in ("ok", "failed", "complex")})
     if bad:
         raise ChunkFileError(f"chunk file {path} is corrupted: status code(s) {bad} are not record statuses")
-    expected = plan["chunks"][chunk]
+    from .plans import chunk_ids
+
+    expected = chunk_ids(plan, chunk)
     if data["id"] != expected:
         lost = sorted(set(expected) - set(data["id"]))
         dup = len(data["id"]) - len(set(data["id"]))
@@ -376,29 +378,8 @@ def read_chunk(path, plan: dict, chunk: int, versions: dict | None = None) -> di
 
 
 def axis_order(plan: dict) -> list[str]:
-    """The sweep axes in array-dimension order (the config's order).
-
-    A plan read back from plan.json has its `axes` mapping in sorted key order (the plan is written
-    with sorted keys), so the order is recovered from the points: dimension d belongs to the axis
-    whose values, indexed by every point's index[d], equal the point's parameter.  Axes of one value
-    are interchangeable; they keep their order in `plan['axes']`."""
-    names = list(plan["axes"])
-    points = plan["points"]
-    if not points:
-        return names
-    dims = len(points[0]["index"])
-    sizes = [max(p["index"][d] for p in points) + 1 for d in range(dims)]
-    order, left = [], list(names)
-    for d in range(dims):
-        for n in left:
-            vals = plan["axes"][n]
-            if len(vals) == sizes[d] and all(vals[p["index"][d]] == p["params"][n] for p in points):
-                order.append(n)
-                left.remove(n)
-                break
-        else:
-            raise ChunkFileError(f"plan: no axis matches dimension {d} of the point indices")
-    return order
+    """The sweep axes in array-dimension order (the config's order, stored in the plan)."""
+    return list(plan["axis_order"])
 
 
 def _reject(path) -> Path:
@@ -421,7 +402,9 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
     cfg = plan["config"]
     names = axis_order(plan)
     shape = tuple(len(plan["axes"][n]) for n in names)
-    where = {p["id"]: tuple(p["index"]) for p in plan["points"]}
+    from .plans import points
+
+    where = {}
     value = np.full(shape, np.nan)
     status = np.full(shape, STATUS_CODES["missing"], dtype="i1")
     reason = np.zeros(shape, dtype="i4")
@@ -431,8 +414,9 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
     texts = {k: np.full(shape, "", dtype=object) for k in ("snes_reason_name", "message", "point_id")}
     observables = {}                   # name -> array, created when a chunk carries the observable
     rejected = []
-    for p in plan["points"]:
-        texts["point_id"][tuple(p["index"])] = p["id"]
+    for p in points(plan):
+        where[p["id"]] = tuple(p["index"])
+        texts["point_id"][where[p["id"]]] = p["id"]
     for c in range(len(plan["chunks"])):
         path_c = chunk_paths.get(c)
         if path_c is None or not Path(path_c).exists():
@@ -457,7 +441,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                              + "\n  ".join(rejected))
     with atomic_h5(path) as f:
         # every parameter that is not an axis, defaults resolved (e.g. kernel_norm): what the points used
-        fixed = {k: v for k, v in plan["points"][0]["params"].items() if k not in names} if plan["points"] else None
+        fixed = dict(plan["base"])
         _root_attrs(f, "phase_diagram", fixed, {"study": cfg["study"], "model": cfg["model"],
                                              "quantity": cfg["quantity"], "axes": names,
                                              "config_json": json.dumps(cfg, sort_keys=True),

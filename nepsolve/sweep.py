@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import io, journal, registry
+from . import io, journal, plans, registry
 from .physics.params import ParameterError, Spec
 
 TOP_KEYS = ("study", "model", "quantity", "fixed", "axes", "chunking", "petsc_options", "figures", "max_points")
@@ -249,52 +250,49 @@ def config_hash(resolved: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------ plan
-def point_id(model: str, quantity: str, params: dict, petsc: dict) -> str:
-    """Content hash of everything that determines a point's result."""
-    blob = json.dumps({"model": model, "quantity": quantity, "params": params, "petsc": petsc}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+point_id = plans.point_id
 
 
 def make_plan(config: dict) -> dict:
-    """Validated config → {'config', 'config_hash', 'axes', 'points', 'chunks'} (JSON-ready)."""
+    """Validated config → the compact plan (see nepsolve.plans): {'format', 'config', 'config_hash', 'axes',
+    'axis_order', 'shape', 'base', 'chunks'} (JSON-ready).  Every point's parameters are checked here (the
+    model's own checks, and `check_point` for the quantity), before any job; none is stored."""
     cfg = validate_config(config)
     model = registry.get(cfg["model"])
     params_cls = model.params
     names = list(cfg["axes"])
     shape = [len(cfg["axes"][n]) for n in names]
-    defaults = params_cls().as_dict()
-    points = []
-    for index in np.ndindex(*shape):
-        values = {n: cfg["axes"][n][i] for n, i in zip(names, index)}
-        where = ", ".join(f"{k}={v!r}" for k, v in values.items())
+    base = {**params_cls().as_dict(), **cfg["fixed"]}
+    check = model.check_point
+    first = None
+    for values in itertools.product(*(cfg["axes"][n] for n in names)):
         try:
-            p = params_cls(**{**defaults, **cfg["fixed"], **values})
-            if model.check_point is not None:
-                model.check_point(p, cfg["quantity"])
+            p = params_cls(**{**base, **dict(zip(names, values))})
+            if check is not None:
+                check(p, cfg["quantity"])
         except ParameterError as err:
+            where = ", ".join(f"{k}={v!r}" for k, v in zip(names, values))
             raise SweepConfigError(f"point ({where}), quantity '{cfg['quantity']}': {err}") from None
-        params = p.as_dict()
-        points.append({"index": [int(i) for i in index], "params": params,
-                       "id": point_id(cfg["model"], cfg["quantity"], params, cfg["petsc_options"])})
-    ids = [p["id"] for p in points]
-    if len(set(ids)) != len(ids):
-        raise SweepConfigError("two points of the sweep have identical parameters")
+        if first is None:
+            first = p.as_dict()
+    resolved = {k: v for k, v in first.items() if k not in names}      # defaults and fixed, as checked
+    n = int(np.prod(shape, dtype=np.int64))
     per = cfg["chunking"]["points_per_chunk"]
-    chunks = [ids[i:i + per] for i in range(0, len(ids), per)]
-    return {"config": cfg, "config_hash": config_hash(cfg), "axes": cfg["axes"], "points": points,
-            "chunks": chunks}
+    return {"format": plans.FORMAT, "config": cfg, "config_hash": config_hash(cfg), "axes": cfg["axes"],
+            "axis_order": names, "shape": shape, "base": resolved,
+            "chunks": [[lo, min(lo + per, n)] for lo in range(0, n, per)]}
 
 
 def write_plan(plan: dict, path, log=None) -> None:
     """Write the plan (atomic); with `log`, a one-line summary of it to that file."""
     io.write_text_atomic(path, json.dumps(plan, indent=1, sort_keys=True))
     if log is not None:
-        io.write_text_atomic(log, f"plan {plan['config_hash']}: {len(plan['points'])} points in "
+        io.write_text_atomic(log, f"plan {plan['config_hash']}: {plans.n_points(plan)} points in "
                                   f"{len(plan['chunks'])} chunks, estimated {estimate_seconds(plan):.0f} "
                                   f"core-seconds -> {path}\n")
 
 
-PLAN_KEYS = ("config", "config_hash", "axes", "points", "chunks")
+PLAN_KEYS = ("format", "config", "config_hash", "axes", "axis_order", "shape", "base", "chunks")
 
 
 def read_plan(path) -> dict:
@@ -308,9 +306,34 @@ def read_plan(path) -> dict:
     if missing:
         raise SweepConfigError(f"{path} is not a plan file (no {', '.join(missing)}): write one with "
                                "`nepsolve plan CONFIG --out plan.json`")
+    if plan["format"] != plans.FORMAT:
+        raise SweepConfigError(f"{path}: plan format {plan['format']} (this code reads {plans.FORMAT}): re-plan it")
     if plan["config_hash"] != config_hash(plan["config"]):
         raise SweepConfigError(f"{path}: the plan's config does not match its hash (edited by hand?): re-plan it")
     return plan
+
+
+COST_SAMPLES_PER_CHUNK = 2000     # cost estimates of larger chunks use a regular sample of their points
+SLURM_MIN_CHUNK_SECONDS = 600     # a SLURM chunk job shorter than this is mostly scheduler overhead
+
+
+def chunk_seconds(plan: dict) -> list[float]:
+    """Estimated wall time of each chunk job: its points' costs (registry `cost`) spread over the chunk's
+    groups of ranks (ranks_per_chunk / ranks_per_point groups; a point shared by a group costs its time /
+    ranks_per_point only for quantities that use several ranks)."""
+    model = registry.get(plan["config"]["model"])
+    q, ch = plan["config"]["quantity"], plan["config"]["chunking"]
+    if not model.cost:
+        return [0.0] * len(plan["chunks"])
+    groups = ch["ranks_per_chunk"] // ch["ranks_per_point"]
+    share = ch["ranks_per_point"] if model.quantity(q).multi_rank else 1
+    out = []
+    for lo, hi in plan["chunks"]:
+        step = max(1, (hi - lo) // COST_SAMPLES_PER_CHUNK)      # large chunks: a regular sample of points
+        flats = range(lo, hi, step)
+        total = sum(model.cost(p, q) for p in plans.params_of(plan, flats)) * (hi - lo) / len(flats)
+        out.append(total / share / min(groups, hi - lo))
+    return out
 
 
 def estimate_seconds(plan: dict) -> float:
@@ -318,7 +341,11 @@ def estimate_seconds(plan: dict) -> float:
     `cost`, calibrated on this machine's measured timings; expect a factor 2 either way)."""
     model = registry.get(plan["config"]["model"])
     q = plan["config"]["quantity"]
-    return sum(model.cost(p["params"], q) for p in plan["points"]) if model.cost else 0.0
+    if not model.cost:
+        return 0.0
+    groups = plan["config"]["chunking"]["ranks_per_chunk"] // plan["config"]["chunking"]["ranks_per_point"]
+    share = plan["config"]["chunking"]["ranks_per_point"] if model.quantity(q).multi_rank else 1
+    return sum(t * share * min(groups, plans.chunk_size(plan, c)) for c, t in enumerate(chunk_seconds(plan)))
 
 
 # ------------------------------------------------------------------------------------ points
@@ -347,9 +374,8 @@ code_versions = registry.code_versions
 
 def journal_expectation(plan: dict, chunk: int) -> dict:
     """What a journal record of chunk `chunk` must match (see journal.check_record)."""
-    index = {p["id"]: p["index"] for p in plan["points"]}
     return {"config_hash": plan["config_hash"], "versions": code_versions(plan["config"]["model"]),
-            "index": {i: index[i] for i in plan["chunks"][chunk]}}
+            "index": {p["id"]: p["index"] for p in plans.points(plan, chunk)}}
 
 
 def finished_record(rec: dict, pid: str, index, plan: dict) -> dict:
@@ -371,7 +397,7 @@ def _setup_chunk(plan: dict, chunk: int, out_path, n_groups: int, log) -> dict:
     lock = journal.RunLock(out_path)
     jpath = journal.path_for(out_path)
     done, problems = journal.read(jpath, journal_expectation(plan, chunk))
-    ids = plan["chunks"][chunk]
+    ids = plans.chunk_ids(plan, chunk)
     todo = [i for i in ids if i not in done]
     for why in problems[:10]:
         print(f"[chunk {chunk}] journal {jpath.name}: {why}; that point is recomputed", file=log, flush=True)
@@ -416,8 +442,8 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
     if not 0 <= chunk < len(plan["chunks"]):
         raise SweepConfigError(f"chunk {chunk} does not exist: the plan has {len(plan['chunks'])} chunks")
     group = comm.Split(comm.rank // rpp, comm.rank)
-    by_id = {p["id"]: p for p in plan["points"]}
-    ids = plan["chunks"][chunk]
+    by_id = {p["id"]: p for p in plans.points(plan, chunk)}
+    ids = list(by_id)
     jpath = journal.path_for(out_path)
     setup, error = None, None
     if comm.rank == 0:
@@ -490,7 +516,7 @@ def progress(plan: dict, chunks_dir) -> dict:
     done = ok = 0
     times = []
     chunk_files = 0
-    for c, ids in enumerate(plan["chunks"]):
+    for c in range(len(plan["chunks"])):
         cpath = chunks_dir / f"chunk_{c:04d}.h5"
         try:
             data = io.read_chunk(cpath, plan, c, code_versions(plan["config"]["model"]))
@@ -498,15 +524,16 @@ def progress(plan: dict, chunks_dir) -> dict:
             data = None
         if data is not None:
             chunk_files += 1
-            done += len(ids)
+            done += plans.chunk_size(plan, c)
             ok += int(np.sum(data["status"] == io.STATUS_CODES["ok"]))
             times.extend(data["wall_time"].tolist())
             continue
-        records, _ = journal.read(journal.path_for(cpath), journal_expectation(plan, c))
+        jpath = journal.path_for(cpath)
+        records = journal.read(jpath, journal_expectation(plan, c))[0] if jpath.exists() else {}
         done += len(records)
         ok += sum(r["status"] == "ok" for r in records.values())
         times.extend(r["wall_time"] for r in records.values())
-    total = len(plan["points"])
+    total = plans.n_points(plan)
     mean = float(np.mean(times)) if times else float("nan")
     return {"points": total, "done": done, "ok": ok, "failed": done - ok, "chunks": len(plan["chunks"]),
             "chunks_done": chunk_files, "mean_point_seconds": mean,

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from nepsolve import io, journal, registry, sweep
+from nepsolve import io, journal, plans, registry, sweep
 
 BIN = Path(sys.executable).parent
 CFG = {"study": "integrity", "model": "bcs", "quantity": "T_c", "fixed": {"lam": 0.3},
@@ -81,14 +81,14 @@ def test_results_of_another_code_version_are_not_aggregated(planned, tmp_path):
     plan, plan_path, cdir = planned
     recs = [{"id": pid, "index": p["index"], "status": "ok", "value": 0.04, "snes_reason": 0,
              "snes_reason_name": "CLOSED_FORM", "iterations": 0, "residual_norm": 0.0, "wall_time": 0.01,
-             "message": ""} for pid in plan["chunks"][0] for p in plan["points"] if p["id"] == pid]
+             "message": ""} for p in plans.points(plan, 0) for pid in [p["id"]]]
     old = {**registry.code_versions("bcs"), "physics_version": "0"}
     io.write_chunk(cdir / "chunk_0000.h5", plan, 0, recs, old)
     with pytest.raises(io.ChunkFileError, match="made by physics_version 0"):
         io.read_chunk(cdir / "chunk_0000.h5", plan, 0)
     # a journal record of another version is recomputed, not reused
     jpath = journal.path_for(cdir / "chunk_0001.h5")
-    p1 = next(p for p in plan["points"] if p["id"] == plan["chunks"][1][0])
+    p1 = next(plans.points(plan, 1))
     rec = sweep.finished_record({**recs[0], "value": 99.0}, p1["id"], p1["index"], plan)
     journal.append(jpath, {**rec, "physics_version": "0"})
     r = run_chunk(plan_path, 1, cdir / "chunk_0001.h5")
@@ -103,7 +103,7 @@ def test_journal_lines_are_checked(planned):
     plan, _, cdir = planned
     cdir.mkdir()
     expect = sweep.journal_expectation(plan, 0)
-    ids = plan["chunks"][0]
+    ids = plans.chunk_ids(plan, 0)
     index = expect["index"]
     base = {"status": "ok", "value": 0.04, "snes_reason": 0, "snes_reason_name": "CLOSED_FORM", "iterations": 0,
             "residual_norm": 0.0, "wall_time": 0.01, "message": ""}
@@ -166,3 +166,23 @@ def test_bad_plan_files_are_named_not_tracebacks(tmp_path, planned):
                     ["sweep-chunk", str(path), "--chunk", "0", "--out", str(tmp_path / "c.h5")]):
             r = subprocess.run([str(BIN / "nepsolve"), *cmd], capture_output=True, text=True)
             assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (cmd, r.stderr)
+
+
+def test_plans_store_no_per_point_entries(tmp_path):
+    """A plan is compact (grid + chunk ranges): its file does not grow with the number of points beyond the
+    axis values, and the derived points are the C-order grid with content-hashed ids."""
+    sizes = {}
+    for n_h in (10, 1000):
+        cfg = {**CFG, "axes": {"Gamma": {"linspace": [0.0, 0.04, 100]}, "h": {"linspace": [0.0, 0.03, n_h]}},
+               "chunking": {"points_per_chunk": 500, "ranks_per_chunk": 1, "ranks_per_point": 1}}
+        plan = sweep.make_plan(cfg)
+        sweep.write_plan(plan, tmp_path / f"p{n_h}.json")
+        sizes[n_h] = (tmp_path / f"p{n_h}.json").stat().st_size
+        assert plans.n_points(plan) == 100 * n_h and plan["chunks"][-1][1] == 100 * n_h
+    # 100 000 points in < 100 kB: the axis values (in `axes` and the config) and chunk ranges only; one
+    # entry per point would take > 10 MB
+    assert sizes[1000] < 100_000 and sizes[1000] - sizes[10] < 2 * 30 * 990 + 40 * 200
+    read = sweep.read_plan(tmp_path / "p1000.json")
+    last = plans.point(read, plans.n_points(read) - 1)
+    assert last["index"] == [99, 999] and last["params"]["Gamma"] == 0.04 and last["params"]["h"] == 0.03
+    assert last["id"] == plans.point_id("bcs", "T_c", last["params"], {})

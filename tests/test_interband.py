@@ -10,6 +10,7 @@ from nepsolve.models.interband.kinetics import KineticModel
 from nepsolve.physics.interband_params import InterbandParams as P
 from nepsolve.physics.spec import ParameterError
 from nepsolve.models.interband import solve as ib_run
+from nepsolve import plans
 
 
 def _fd(x, T):
@@ -341,7 +342,7 @@ def test_sweep_interband_config_and_records(tmp_path):
     cfg = {"study": "ib", "model": "interband", "quantity": "delta0", "fixed": {"g": 1.2, "zeeman": "on"},
            "axes": {"Omega": [0.0, 0.05, 0.3]}}
     plan = sweep.make_plan(cfg)
-    recs = [sweep.evaluate_point("interband", "delta0", pt["params"], {}) for pt in plan["points"]]
+    recs = [sweep.evaluate_point("interband", "delta0", pt["params"], {}) for pt in plans.points(plan)]
     assert [r["status"] for r in recs] == ["ok"] * 3
     # no drive: recombination empties the conduction band (no Fermi surface, Δ = 0); Ω = 0.3 > Δ0 depairs
     assert recs[0]["value"] == 0.0 and recs[1]["value"] > 0.1 and recs[2]["value"] == 0.0

@@ -15,6 +15,7 @@ from nepsolve import io, sweep
 from nepsolve.models.interband import figures as plot
 from nepsolve.models.interband.bands import dispersions
 from nepsolve.physics.interband_params import InterbandParams
+from nepsolve import plans
 
 from conftest import ROOT
 
@@ -27,8 +28,8 @@ def tiny_study(tmp_path, name, fixed, axes):
            "chunking": {"points_per_chunk": 100, "ranks_per_chunk": 1, "ranks_per_point": 1}}
     plan = sweep.make_plan(cfg)
     records = []
-    for pid in plan["chunks"][0]:
-        p = next(q for q in plan["points"] if q["id"] == pid)
+    for p in plans.points(plan, 0):
+        pid = p["id"]
         rec = sweep.evaluate_point("interband", "delta0", p["params"], None)
         records.append({"id": pid, "index": p["index"], **rec})
     chunk = tmp_path / f"{name}_chunk.h5"

@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from nepsolve import io, plot, registry, sweep
+from nepsolve import io, plans, plot, registry, sweep
 
 MODELS = sorted(registry.models())
 
@@ -57,7 +57,7 @@ def test_contract_point_record_aggregate_and_figure(name, tmp_path):
     spec = registry.get(name)
     plan = sweep.make_plan(study(name, spec))
     records = []
-    for p in plan["points"]:
+    for p in plans.points(plan):
         rec = sweep.evaluate_point(name, plan["config"]["quantity"], p["params"], None)
         assert rec["status"] == "ok", rec
         assert np.isfinite(rec["value"]) and rec["wall_time"] > 0
@@ -66,7 +66,7 @@ def test_contract_point_record_aggregate_and_figure(name, tmp_path):
     io.write_chunk(chunk, plan, 0, records)
     out = tmp_path / "phase_diagram.h5"
     counts = io.write_phase_diagram(out, plan, {0: chunk})
-    assert counts["ok"] == len(plan["points"])
+    assert counts["ok"] == plans.n_points(plan)
     q = plan["config"]["quantity"]
     with h5py.File(out) as f:
         assert f.attrs["units"] == spec.units_text

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nepsolve import io, sweep
+from nepsolve import io, plans, sweep
 
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "OPENBLAS_NUM_THREADS": "1"}
@@ -104,11 +104,14 @@ def test_plan_cli_prints_size_and_estimate(tmp_path):
 def test_point_ids_are_content_hashes():
     a = sweep.make_plan(SMALL)
     b = sweep.make_plan(with_changes(SMALL, ("chunking", "points_per_chunk"), 1))
-    assert [p["id"] for p in a["points"]] == [p["id"] for p in b["points"]]     # chunking is not content
+    pa, pb = list(plans.points(a)), list(plans.points(b))
+    assert [p["id"] for p in pa] == [p["id"] for p in pb]     # chunking is not content
     c = sweep.make_plan(with_changes(SMALL, ("fixed", "gamma"), 0.06))
-    assert not set(p["id"] for p in a["points"]) & set(p["id"] for p in c["points"])
-    assert [p["params"]["T_b"] for p in a["points"][:2]] == [0.06, 0.06]       # C order, last axis fastest
-    assert sum(len(ch) for ch in a["chunks"]) == len(a["points"])
+    assert not set(p["id"] for p in pa) & set(p["id"] for p in plans.points(c))
+    assert len(set(p["id"] for p in pa)) == len(pa)
+    assert [p["params"]["T_b"] for p in pa[:2]] == [0.06, 0.06]       # C order, last axis fastest
+    assert sum(plans.chunk_size(a, k) for k in range(len(a["chunks"]))) == len(pa) == plans.n_points(a)
+    assert sum(len(plans.chunk_ids(b, k)) for k in range(len(b["chunks"]))) == len(pa)
 
 
 def run_chunk_cli(plan_path, chunk, out, ranks):
@@ -179,7 +182,7 @@ def test_failing_points_are_recorded_and_the_sweep_finishes(tmp_path, root):
     d0 = {**cfg, "study": "fail_d0", "quantity": "delta0", "petsc_options": "-snes_max_it 1",
           "fixed": {**{k: v for k, v in cfg["fixed"].items() if k != "T_b"}, "lam": 0.3, "drive_n": 0.0},
           "axes": {"T_b": [0.1]}}
-    rec = sweep.evaluate_point("eliashberg", "delta0", sweep.make_plan(d0)["points"][0]["params"],
+    rec = sweep.evaluate_point("eliashberg", "delta0", next(plans.points(sweep.make_plan(d0)))["params"],
                                {"snes_max_it": "1"})
     assert rec["status"] == "failed" and rec["snes_reason_name"] == "DIVERGED_MAX_IT" and rec["snes_reason"] < 0
 
@@ -291,10 +294,10 @@ def test_extra_observables_and_axis_order_survive_plan_json(tmp_path):
     plan = sweep.read_plan(tmp_path / "plan.json")
     assert list(plan["axes"]) == ["T_b", "glue"] and io.axis_order(plan) == ["glue", "T_b"]
     paths = {}
-    for c, ids in enumerate(plan["chunks"]):
+    for c in range(len(plan["chunks"])):
         recs = []
-        for pid in ids:
-            p = next(q for q in plan["points"] if q["id"] == pid)
+        for p in plans.points(plan, c):
+            pid = p["id"]
             rec = {"id": pid, "index": p["index"], "status": "ok", "value": 1.0 + p["params"]["T_b"],
                    "snes_reason": 0, "snes_reason_name": "EIGEN", "iterations": 3, "residual_norm": 0.0,
                    "wall_time": 0.1, "message": "", **fields}
@@ -314,7 +317,7 @@ def test_extra_observables_and_axis_order_survive_plan_json(tmp_path):
     plan = sweep.make_plan(flat)
     recs = [{"id": p["id"], "index": p["index"], "status": "ok", "value": 1.0, "snes_reason": 0,
              "snes_reason_name": "EIGEN", "iterations": 3, "residual_norm": 0.0, "wall_time": 0.1, "message": ""}
-            for p in plan["points"]]
+            for p in plans.points(plan)]
     io.write_chunk(tmp_path / "flat.h5", plan, 0, recs)
     io.write_phase_diagram(tmp_path / "flat_pd.h5", plan, {0: tmp_path / "flat.h5"})
     with h5py.File(tmp_path / "flat_pd.h5") as f:

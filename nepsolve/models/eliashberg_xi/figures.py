@@ -414,11 +414,13 @@ def distributions_snapshot(pd_path, plan_path, drive_omega: float, drive_n: floa
         plan = json.load(fh)
     if pd["attrs"].get("config_hash") != plan["config_hash"]:
         raise ValueError(f"{pd_path} and {plan_path} belong to different configs")
+    from ... import plans
+
     if drive_n is None:
-        drive_n = float(max(p["params"]["drive_n"] for p in plan["points"]))
+        drive_n = float(max(p["params"]["drive_n"] for p in plans.points(plan)))
     lam_by_id = dict(zip(np.asarray(pd["data"]["point_id"]).ravel(), pd["values"].ravel()))
     want = {"drive_omega": drive_omega, "drive_n": drive_n, "glue": "on", "fel_mode": "kinetic"}
-    points = [p for p in plan["points"] if _matches(p["params"], want)]
+    points = [p for p in plans.points(plan) if _matches(p["params"], want)]
     if not points:
         raise ValueError(f"no full-NESS point with {want} in {plan_path}")
     states, summary = {}, {"drive_omega": drive_omega, "drive_n": drive_n, "states": [], "skipped": []}
