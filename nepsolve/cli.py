@@ -137,7 +137,9 @@ set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                           help="Set a model parameter (repeatable); see `nepsolve keys`.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 petsc_option = click.option("--petsc-options", default=None, metavar="'-key value ...'",
-                            help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'.")
+                            help="PETSc options for the SNES solves, e.g. '-snes_type anderson -snes_monitor'; "
+                                 "parsed and checked by PETSc; they apply to every rung of the SNES ladder (the "
+                                 "deflated stage of `solve` takes only monitor/view options).")
 model_option = click.option(
     "--model", type=click.Choice(list(registry.models())), default=registry.default_model(), show_default=True,
     help="  ".join(f"{name}: {spec.summary}." for name, spec in registry.models().items()))
@@ -488,12 +490,22 @@ failed points marked); `--list` names them.  Study figures take keyword argument
 @click.option("--args", "args_json", default="{}", show_default=True, help="Keyword arguments of the figure (JSON).")
 @click.option("--format", "formats", multiple=True, default=("png", "pdf"), show_default=True)
 @click.option("--list", "list_figures", is_flag=True, help="List the figures of the file's model and exit.")
-def plot(path, out, figure, args_json, formats, list_figures):
+@click.option("--reject-unreadable", is_flag=True,
+              help="Move an unreadable phase-diagram file aside (<file>.rejected), so that a rerun of the "
+                   "workflow aggregates it again (the Snakemake rule `figure` uses this).")
+def plot(path, out, figure, args_json, formats, list_figures, reject_unreadable):
     from . import plot as plotting
     from . import registry
 
     try:
-        model = registry.get(plotting.read_phase_diagram(path)["model"])
+        pd = plotting.read_phase_diagram(path)
+    except ValueError as err:
+        if reject_unreadable:
+            os.replace(path, f"{path}.rejected")
+            raise click.ClickException(f"{err} [moved to {path}.rejected: rerun to aggregate it again]") from None
+        raise click.ClickException(str(err)) from None
+    try:
+        model = registry.get(pd["model"])
         if list_figures:
             for name, fig in model.all_figures().items():
                 click.echo(f"{name:<16} {fig.summary}")

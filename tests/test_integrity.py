@@ -186,3 +186,39 @@ def test_plans_store_no_per_point_entries(tmp_path):
     last = plans.point(read, plans.n_points(read) - 1)
     assert last["index"] == [99, 999] and last["params"]["Gamma"] == 0.04 and last["params"]["h"] == 0.03
     assert last["id"] == plans.point_id("bcs", "T_c", last["params"], {})
+
+
+def test_unreadable_phase_diagram_and_stale_temp_files_are_repaired_by_a_rerun(tmp_path):
+    """A 0-byte phase_diagram.h5 (e.g. a full disk) used to stay "up to date": now the figure job that reads
+    it names it and moves it aside, and the next run aggregates it again; temp files of an interrupted
+    write are removed by the next write of the same file."""
+    import shutil
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    w = tmp_path / "w"
+    w.mkdir()
+    shutil.copy(root / "Snakefile", w)
+    shutil.copytree(root / "workflow", w / "workflow")
+    (w / "config").mkdir()
+    (w / "config" / "demo.yaml").write_text(yaml.safe_dump({**CFG, "chunking": {"points_per_chunk": 8,
+                                                                                "ranks_per_chunk": 2}}))
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+    def snakemake():
+        return subprocess.run(["timeout", "-k", "10", "600", str(BIN / "snakemake"), "--cores", "2"], cwd=w,
+                              env=env, capture_output=True, text=True)
+    assert snakemake().returncode == 0
+    pd = w / "results" / "integrity" / "phase_diagram.h5"
+    good = h5py.File(pd)["T_c"][()].copy()
+    pd.write_bytes(b"")
+    second = snakemake()
+    assert second.returncode != 0
+    assert "phase_diagram.h5.rejected" in (w / "results" / "integrity" / "logs" / "figure_phase_diagram.log").read_text()
+    stale = pd.with_name(".phase_diagram.h5.killed.tmp")
+    stale.write_bytes(b"half a file")
+    assert snakemake().returncode == 0
+    with h5py.File(pd) as f:
+        np.testing.assert_array_equal(f["T_c"][()], good)
+    assert not stale.exists()

@@ -140,6 +140,9 @@ def test_f2_from_solution_files_and_script(tmp_path, f6_file):
                             "--json"], capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["converged"]
+        with h5py.File(out) as f:        # the model's own conventions, not the Eliashberg (Kamenev) text
+            assert "PORTA_SPEC" in f.attrs["conventions"] and "Kamenev" not in f.attrs["conventions"]
+            assert "t_c = 1" in f.attrs["units"] and f.attrs["Conventions"] == "CF-1.10"
         cases.append((name, str(out)))
     assert_written(plot.plot_interband_ness(cases, tmp_path / "F2", formats=["png", "pdf"]))
     # the registered figures, as the Snakemake rule `figure` draws them: F2 solving its own cases, F6

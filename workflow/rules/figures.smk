@@ -25,5 +25,5 @@ rule figure:
     wildcard_constraints:
         fig="|".join(re.escape(name) for name in FIGURES),
     shell:
-        "nepsolve plot {input.pd} --figure {params.figure} --args {params.args} --out {params.stem} "
+        "nepsolve plot {input.pd} --reject-unreadable --figure {params.figure} --args {params.args} --out {params.stem} "
         "--format png --format pdf > {log} 2>&1"
