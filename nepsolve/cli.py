@@ -376,7 +376,7 @@ def plan(config, out, as_json):
         click.echo(f"estimated wall time per chunk job: mean {info['chunk_seconds_mean']:.0f} s, longest "
                    f"{info['chunk_seconds_max']:.0f} s")
         if info["chunk_seconds_mean"] < sweep.SLURM_MIN_CHUNK_SECONDS:
-            per = info["chunk_seconds_mean"] / max(ch["points_per_chunk"], 1)
+            per = (info["chunk_seconds_mean"] - sweep.CHUNK_STARTUP_SECONDS) / max(ch["points_per_chunk"], 1)
             need = int(sweep.SLURM_MIN_CHUNK_SECONDS / max(per, 1e-9)) + 1
             click.echo(f"warning: on SLURM, chunks of {info['chunk_seconds_mean'] / 60:.1f} min are mostly scheduler "
                        f"overhead: aim for >= 10 min (chunking.points_per_chunk >= {need}); locally this is fine")

@@ -222,3 +222,18 @@ def test_unreadable_phase_diagram_and_stale_temp_files_are_repaired_by_a_rerun(t
     with h5py.File(pd) as f:
         np.testing.assert_array_equal(f["T_c"][()], good)
     assert not stale.exists()
+
+
+def test_a_point_that_raises_is_a_record_naming_the_stage(monkeypatch):
+    """An exception inside a quantity is a failed record with snes_reason_name EXCEPTION and the error
+    (it used to be reason 0 with an empty name)."""
+    from nepsolve.registry import Quantity
+
+    spec = registry.get("bcs")
+
+    def broken(params, petsc_options=None, comm=None):
+        raise FloatingPointError("overflow in the test quantity")
+    monkeypatch.setitem(spec.quantities, "T_c", Quantity("T_c", broken, "omega_D", "broken"))
+    rec = sweep.evaluate_point("bcs", "T_c", spec.params().as_dict(), None)
+    assert rec["status"] == "failed" and rec["snes_reason_name"] == "EXCEPTION"
+    assert "T_c of model bcs: FloatingPointError: overflow in the test quantity" in rec["message"]

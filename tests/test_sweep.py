@@ -173,6 +173,8 @@ def test_failing_points_are_recorded_and_the_sweep_finishes(tmp_path, root):
         assert list(f["status"][()]) == [0, 1]
         assert np.isfinite(f["lambda_c"][0]) and np.isnan(f["lambda_c"][1])
         assert "no crossing" in f["message"][1].decode()
+        # the stage that failed is named, with what rho did (not the normal state's CONVERGED reason)
+        assert f["snes_reason_name"][1].decode() == "NO_CROSSING" and "rho went from" in f["message"][1].decode()
     assert (res / "phase_diagram.png").stat().st_size > 1000
     from nepsolve import plot
 

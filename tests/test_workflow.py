@@ -39,3 +39,10 @@ def test_lint_is_clean_apart_from_software_deployment():
                              capture_output=True, text=True, timeout=300)
         lints = re.findall(r"^    \* (.+)$", out.stdout + out.stderr, re.M)
         assert lints and all(lint.startswith("Specify a conda environment or container") for lint in lints), lints
+
+
+def test_chunk_jobs_pin_one_blas_thread_per_rank():
+    out = subprocess.run([str(BIN / "snakemake"), "-n", "-p", "--forceall", "--configfile", "config/demo.yaml"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    chunk_cmds = [ln for ln in out.stdout.splitlines() if "sweep-chunk" in ln]
+    assert chunk_cmds and all("OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1" in ln for ln in chunk_cmds)
