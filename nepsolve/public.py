@@ -27,7 +27,7 @@ def _params(model: str, preset: str | None, values: dict):
     for k in values:
         if k not in specs:
             raise ParameterError(f"unknown parameter '{k}' of model {model!r}: allowed keys are {', '.join(specs)}")
-    return cls(**{**spec.base_params(preset).as_dict(), **values})
+    return cls(**{**spec.base_params(preset).given_dict(), **values})
 
 
 def critical(model: str, quantity: str = "lambda_c", *, axis: str = "real", decompose: bool = False,

@@ -236,8 +236,8 @@ def _check_size(config: dict, model, axes: dict, fixed: dict) -> None:
     n = int(np.prod([len(v) for v in axes.values()], dtype=float))
     if n <= limit:
         return
-    first = {**model.params().as_dict(), **fixed, **{k: v[0] for k, v in axes.items()}}
     try:
+        first = model.params(**{**model.params().given_dict(), **fixed, **{k: v[0] for k, v in axes.items()}}).as_dict()
         secs = model.cost(first, config["quantity"]) * n if model.cost else float("nan")
     except Exception:
         secs = float("nan")
@@ -262,7 +262,7 @@ def make_plan(config: dict) -> dict:
     params_cls = model.params
     names = list(cfg["axes"])
     shape = [len(cfg["axes"][n]) for n in names]
-    base = {**params_cls().as_dict(), **cfg["fixed"]}
+    base = {**params_cls().given_dict(), **cfg["fixed"]}       # keys a model chooses stay None (chosen per point)
     check = model.check_point
     first = None
     for values in itertools.product(*(cfg["axes"][n] for n in names)):
@@ -274,7 +274,7 @@ def make_plan(config: dict) -> dict:
             where = ", ".join(f"{k}={v!r}" for k, v in zip(names, values))
             raise SweepConfigError(f"point ({where}), quantity '{cfg['quantity']}': {err}") from None
         if first is None:
-            first = p.as_dict()
+            first = p.given_dict()
     resolved = {k: v for k, v in first.items() if k not in names}      # defaults and fixed, as checked
     n = int(np.prod(shape, dtype=np.int64))
     per = cfg["chunking"]["points_per_chunk"]
@@ -320,6 +320,13 @@ COST_SAMPLES_PER_CHUNK = 2000     # cost estimates of larger chunks use a regula
 SLURM_MIN_CHUNK_SECONDS = 600     # a SLURM chunk job shorter than this is mostly scheduler overhead
 
 
+def _resolved(model, params_iter):
+    """Parameters with the keys the model chooses (left None in the plan) filled in, for its cost model."""
+    auto = model.params.AUTO_KEYS if hasattr(model.params, "AUTO_KEYS") else ()
+    for p in params_iter:
+        yield model.params(**p).as_dict() if any(p.get(k) is None for k in auto) else p
+
+
 def chunk_seconds(plan: dict) -> list[float]:
     """Estimated wall time of each chunk job: its start-up plus its points' costs (registry `cost`) spread over the chunk's
     groups of ranks (ranks_per_chunk / ranks_per_point groups; a point shared by a group costs its time /
@@ -334,7 +341,7 @@ def chunk_seconds(plan: dict) -> list[float]:
     for lo, hi in plan["chunks"]:
         step = max(1, (hi - lo) // COST_SAMPLES_PER_CHUNK)      # large chunks: a regular sample of points
         flats = range(lo, hi, step)
-        total = sum(model.cost(p, q) for p in plans.params_of(plan, flats)) * (hi - lo) / len(flats)
+        total = sum(model.cost(p, q) for p in _resolved(model, plans.params_of(plan, flats))) * (hi - lo) / len(flats)
         out.append(CHUNK_STARTUP_SECONDS + total / share / min(groups, hi - lo))
     return out
 

@@ -73,7 +73,7 @@ def test_monitor_options_work_in_the_cli():
 def test_grid_advice_stays_in_the_allowed_range():
     r = nepsolve("critical", "--set", "kappa=1e-9")
     assert r.returncode == 2 and "even the largest grid" in r.stderr and "raise 'kappa'" in r.stderr
-    r = nepsolve("critical", "--set", "kappa=1e-3")
+    r = nepsolve("critical", "--set", "kappa=1e-3", "--set", "n_omega=8193")      # an explicit grid is checked
     assert r.returncode == 2 and "use n_omega >= 160001" in r.stderr
 
 
@@ -100,3 +100,25 @@ def test_out_is_checked_before_the_solve_and_never_creates_directories(tmp_path)
     assert not (tmp_path / "no").exists()
     r = nepsolve("solve", "--model", "bcs", "--out", str(tmp_path / "x.h5"))
     assert r.returncode == 0 and (tmp_path / "x.h5").exists()
+
+
+def test_a_grid_not_given_is_chosen_not_rejected():
+    """Issue 13 (first part): without n_omega/omega_max the model default is used when it resolves the
+    scales, else the smallest 2^k + 1 that does; the result reports the grid; explicit grids are unchanged."""
+    import json
+
+    from nepsolve.physics.params import EliashbergParams
+
+    assert (EliashbergParams().n_omega, EliashbergParams().omega_max) == (8193, 16.0)
+    p = EliashbergParams(gamma=0.01)                 # 5·16/0.01 → 16001 points needed
+    assert p.n_omega == 16385 and p.dw <= 0.01 / 5 and p.auto_keys == {"n_omega", "omega_max"}
+    assert p.replace(gamma=0.05).n_omega == 8193      # chosen again for the new parameters
+    assert EliashbergParams(drive_n=1.0, drive_omega=8.0).omega_max == 19.0
+    with pytest.raises(Exception, match="use n_omega >= 16001"):
+        EliashbergParams(gamma=0.01, n_omega=8193)
+    r = nepsolve("critical", "--set", "gamma=0.01", "--set", "n_omega=2049", "--set", "omega_max=8", "--json")
+    assert r.returncode == 2
+    r = nepsolve("critical", "--model", "eliashberg", "--set", "gamma=0.02", "--set", "T_el=0.1", "--set", "T_b=0.1",
+                 "--set", "kappa=0.3", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["params"]["n_omega"] == 8193

@@ -25,8 +25,11 @@ SPECS: dict[str, Spec] = {
     "drive_sigma": Spec(float, "drive width σ_d [Ω]", 0.0, 10.0),
     "fel_mode": Spec(str, "electron distribution: 'bath' (F_el = tanh(ω/2T_el)) or 'kinetic' (self-consistent)",
                      choices=("bath", "kinetic")),
-    "n_omega": Spec(int, "number of real-frequency points (odd)", 65, 2**22 + 1, lo_open=False, odd=True),
-    "omega_max": Spec(float, "half-range L of the frequency grid [Ω]", 6.0, 1e4, lo_open=False),
+    "n_omega": Spec(int, "number of real-frequency points (odd); not given: the model default (8193 flat band, 4097 "
+                    "ξ model) if it resolves γ, κ, T and the drive (Δω ≤ scale/5), else the smallest 2^k + 1 that "
+                    "does", 65, 2**22 + 1, lo_open=False, odd=True),
+    "omega_max": Spec(float, "half-range L of the frequency grid [Ω]; not given: the model default (16 flat band, 12 "
+                      "ξ model), raised to 2(ω_d + 6σ_d) for a drive", 6.0, 1e4, lo_open=False),
 }
 
 
@@ -43,13 +46,37 @@ class EliashbergParams(ValidatedParams):
     drive_omega: float = 2.0
     drive_sigma: float = 0.2
     fel_mode: str = "bath"
-    n_omega: int = 8193
-    omega_max: float = 16.0
+    n_omega: int | None = None          # None: chosen (resolve_auto)
+    omega_max: float | None = None      # None: chosen (resolve_auto)
     Omega: float = field(default=1.0, repr=False)
+    _auto: frozenset = field(default=frozenset(), repr=False, compare=False)
+
+    AUTO_KEYS = ("n_omega", "omega_max")
+    DEFAULT_GRID = (8193, 16.0)         # (n_omega, omega_max) when they resolve the parameters
+    GRID_FACTOR = 5.0                   # Δω ≤ scale / GRID_FACTOR (spec §8.1)
 
     def __post_init__(self):
-        self.check_keys()
+        self.finish_auto()
         self.check_grid()
+
+    def resolve_auto(self) -> None:
+        """Grid keys not given: omega_max the default (raised to cover a drive), n_omega the default if it
+        resolves every scale, else the smallest 2^k + 1 that does (capped at the largest allowed grid, where
+        check_grid then says what to change)."""
+        n_default, L_default = self.DEFAULT_GRID
+        if self.omega_max is None:
+            L = L_default
+            if self.drive_n > 0:
+                L = max(L, float(np.ceil(2 * (self.drive_omega + 6 * self.drive_sigma))))
+            object.__setattr__(self, "omega_max", L)
+        if self.n_omega is None:
+            scale = min(self.resolution_scales().values())
+            need = 2 * int(np.ceil(self.GRID_FACTOR * float(self.omega_max) / scale)) + 1
+            n = n_default
+            if need > n:
+                n_max = int(self.specs()["n_omega"].hi)
+                n = min(2 ** int(np.ceil(np.log2(need - 1))) + 1, n_max)
+            object.__setattr__(self, "n_omega", n)
 
     @property
     def dw(self) -> float:
@@ -67,7 +94,7 @@ class EliashbergParams(ValidatedParams):
             scales["drive_sigma"] = self.drive_sigma
         return scales
 
-    def check_grid(self, factor: float = 5.0):
+    def check_grid(self, factor: float = GRID_FACTOR):
         """Reject grids too coarse for γ, κ, T (spec §8.1) or too narrow for the drive."""
         key, scale = min(self.resolution_scales().items(), key=lambda kv: kv[1])
         if self.dw > scale / factor:
@@ -138,8 +165,8 @@ class EliashbergXiParams(EliashbergParams):
     xi_hmax: float = 0.5
     n_xi: int = 48
     glue: str = "on"
-    n_omega: int = 4097
-    omega_max: float = 12.0
+
+    DEFAULT_GRID = (4097, 12.0)
 
     @classmethod
     def specs(cls) -> dict[str, Spec]:
@@ -192,7 +219,7 @@ def parse_assignments(items, base: EliashbergParams | None = None, cls=None) -> 
             except ValueError:
                 raise ParameterError(f"parameter '{key}' = {value!r} is not {spec.describe()}") from None
         changes[key] = value
-    defaults = (base or cls()).as_dict()
+    defaults = (base or cls()).given_dict()
     try:
         return cls(**{**defaults, **changes})
     except TypeError as err:       # a key of the wrong kind that the dataclass rejects

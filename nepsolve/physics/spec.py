@@ -64,14 +64,44 @@ class Spec:
 
 class ValidatedParams:
     """Mixin of the frozen parameter dataclasses: every key checked by its Spec (`specs()`, a classmethod
-    of the model), `replace` and `as_dict` over exactly those keys."""
+    of the model), `replace` and `as_dict` over exactly those keys.
 
-    def check_keys(self):
-        for key, spec in self.specs().items():
-            object.__setattr__(self, key, spec.check(key, getattr(self, key)))
+    Keys in AUTO_KEYS may be left None: the class then chooses them from the other parameters
+    (`resolve_auto`, e.g. a frequency grid fine enough for the temperatures and rates) and remembers which
+    ones it chose (`auto_keys`), so that `replace` chooses them again for the new parameters and
+    `given_dict` reports them as None (not given)."""
+
+    AUTO_KEYS: tuple = ()
+
+    def check_keys(self, keys=None):
+        specs = self.specs()
+        for key in (specs if keys is None else keys):
+            if getattr(self, key) is None and key in self.AUTO_KEYS:
+                continue                      # chosen by resolve_auto, checked then
+            object.__setattr__(self, key, specs[key].check(key, getattr(self, key)))
+
+    def resolve_auto(self) -> None:
+        """Choose the AUTO_KEYS left None (models with AUTO_KEYS override this)."""
+
+    def finish_auto(self) -> None:
+        """Check the other keys, choose the auto keys, then check those (call from __post_init__)."""
+        missing = [k for k in self.AUTO_KEYS if getattr(self, k) is None]
+        self.check_keys()
+        self.resolve_auto()
+        object.__setattr__(self, "_auto", frozenset(missing))
+        self.check_keys(missing)
+
+    @property
+    def auto_keys(self) -> frozenset:
+        return getattr(self, "_auto", frozenset())
 
     def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **{**{k: None for k in self.auto_keys}, **changes})
 
     def as_dict(self) -> dict:
+        """Every key with the value in use (chosen ones included)."""
         return {k: getattr(self, k) for k in self.specs()}
+
+    def given_dict(self) -> dict:
+        """Every key as given: None for keys the class chose (AUTO_KEYS left None)."""
+        return {k: (None if k in self.auto_keys else getattr(self, k)) for k in self.specs()}

@@ -21,6 +21,14 @@ def _status(result: dict, value: float) -> tuple[str, str | None]:
     return "ok", None
 
 
+GRID_OBSERVABLES = {"grid_n_omega": ("1", "real-frequency points of the grid the point used (chosen when not given)"),
+                    "grid_omega_max": ("Omega", "half-range of the frequency grid the point used")}
+
+
+def _grid_fields(params) -> dict:
+    return {"grid_n_omega": float(params.n_omega), "grid_omega_max": float(params.omega_max)}
+
+
 def _critical_record(result: dict, key: str, observables) -> dict:
     """Fields of a critical search: ρ evaluations; the kinetic SNES solve if there was one (bath-fixed F_el
     has none: reason 0, name 'EIGEN')."""
@@ -45,7 +53,8 @@ def lambda_c_record(observables=()):
     def compute(params, petsc_options=None, comm=None) -> dict:
         from ... import api
 
-        return _critical_record(api.critical_coupling(params, petsc_options, comm=comm), "lambda_c", observables)
+        return {**_critical_record(api.critical_coupling(params, petsc_options, comm=comm), "lambda_c", observables),
+                **_grid_fields(params)}
     return compute
 
 
@@ -54,7 +63,8 @@ def t_c_record(observables=()):
     def compute(params, petsc_options=None, comm=None) -> dict:
         from ... import api
 
-        return _critical_record(api.critical_temperature(params, petsc_options), "T_c", observables)
+        return {**_critical_record(api.critical_temperature(params, petsc_options), "T_c", observables),
+                **_grid_fields(params)}
     return compute
 
 
@@ -68,5 +78,6 @@ def delta0_record(observables=()):
         return {"value": r["delta0"] if status != "failed" else float("nan"), "status": status,
                 "iterations": r["iterations"], "snes_reason": r["snes_reason_code"],
                 "snes_reason_name": r["snes_reason"], "residual_norm": r["residual_norm"],
-                "message": r["message"] or r["snes_reason"], **scalar_observables(r, observables)}
+                "message": r["message"] or r["snes_reason"], **scalar_observables(r, observables),
+                **_grid_fields(params)}
     return compute

@@ -7,7 +7,7 @@ import math
 from ...physics.params import EliashbergParams
 from ...io import CONVENTIONS
 from ...registry import ModelSpec, Quantity, register
-from .quantities import delta0_record, lambda_c_record, t_c_record
+from .quantities import GRID_OBSERVABLES, delta0_record, lambda_c_record, t_c_record
 from . import commands
 from .flatband import FlatBandEliashberg
 
@@ -66,6 +66,7 @@ SPEC = register(ModelSpec(
     units_text=UNITS_TEXT,
     conventions=CONVENTIONS,
     quantities=eliashberg_quantities(),
+    observables=GRID_OBSERVABLES,
     cost=frequency_cost,
     keys_heading="--model eliashberg:",
     build=lambda params, **_: FlatBandEliashberg(params),

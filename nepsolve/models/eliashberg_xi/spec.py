@@ -8,6 +8,7 @@ from ...physics.params import EliashbergXiParams
 from ...registry import Figure, ModelSpec, register
 from ..eliashberg.spec import ARRAY_UNITS, CONVENTIONS, HELP, KEY_UNITS, LABELS, UNITS_TEXT, eliashberg_quantities, frequency_cost
 from ..eliashberg import commands
+from ..eliashberg.quantities import GRID_OBSERVABLES
 from . import critical as xi_critical
 from .model import XiEliashberg
 
@@ -35,6 +36,7 @@ OBSERVABLES = {
     "rho_leading_im": ("1", "imaginary part of that eigenvalue (nonzero: status 3, finite-frequency instability)"),
     "xi_profile_max_rho": ("1", "xi-local kernel: max over the scanned rows of rho(xi, lambda_c) (<= 1: the "
                                 "reported row is the most unstable)"),
+    **GRID_OBSERVABLES,
 }
 
 
