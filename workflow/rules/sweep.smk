@@ -7,6 +7,7 @@ rule plan:
         f"{RESULTS}/logs/plan.log",
     params:
         config_hash=PLAN["config_hash"],   # a changed config re-plans (and re-runs changed points only)
+        plan_format=PLAN["format"],        # so does a new plan format
     run:
         sweep.write_plan(PLAN, output[0], log=log[0])
 
