@@ -188,6 +188,7 @@ def test_plans_store_no_per_point_entries(tmp_path):
     assert last["id"] == plans.point_id("bcs", "T_c", last["params"], {})
 
 
+@pytest.mark.slow
 def test_unreadable_phase_diagram_and_stale_temp_files_are_repaired_by_a_rerun(tmp_path):
     """A 0-byte phase_diagram.h5 (e.g. a full disk) used to stay "up to date": now the figure job that reads
     it names it and moves it aside, and the next run aggregates it again; temp files of an interrupted
