@@ -200,19 +200,27 @@ T_c (--quantity Tc): at fixed `lam`, the temperatures are raised until the insta
                    "(δφ^K := 0), with heating off (fel_mode bath) and with both off: adds lambda_c_glue_off, "
                    "lambda_c_heating_off, lambda_c_both_off and glue_offset_fraction = (glue off − full)/(glue off "
                    "− both off).")
+@click.option("--tol", type=float, default=None,
+              help="Relative accuracy target: the model refines its frequency grid (Δω halved, range +25 %) until "
+                   "two successive results differ by less than TOL, and reports grid_error_estimate and the grids "
+                   "(models: " + ", ".join(n for n, m in registry.models().items() if m.refines) + ").")
 @json_option
 @petsc_option
-def critical(model, sets, config, quantity, axis, decompose, as_json, petsc_options):
+def critical(model, sets, config, quantity, axis, decompose, tol, as_json, petsc_options):
     spec = _offering(model, "critical", "use `nepsolve solve --model {model}`")
+    if tol is not None and not (spec.refines and 0 < tol < 1):
+        raise click.UsageError(f"--tol {tol}: needs 0 < TOL < 1 and a model that refines its discretization "
+                               f"({', '.join(n for n, m in registry.models().items() if m.refines)})")
     p, petsc_options = _inputs(sets, config, petsc_options, model)
     try:
-        result = spec.critical(p, quantity, petsc_options, axis=axis, decompose=decompose)
+        result = spec.critical(p, quantity, petsc_options, axis=axis, decompose=decompose,
+                               **({"tol": tol} if tol is not None else {}))
     except ParameterError as err:
         raise click.UsageError(str(err)) from None
     value = result.get("lambda_c" if quantity == "lambda_c" else "T_c")
     _emit(result, as_json, ["lambda_c", "lambda_c_glue_off", "lambda_c_heating_off", "lambda_c_both_off",
                             "glue_offset_fraction", "xi_star", "T_c", "converged", "status", "subspace_residual",
-                            "warning", "message", "wall_time"],
+                            "grid_error_estimate", "grids", "warning", "message", "wall_time"],
           obtained=bool(result.get("converged")) and _finite(value))
 
 

@@ -31,16 +31,21 @@ def _params(model: str, preset: str | None, values: dict):
 
 
 def critical(model: str, quantity: str = "lambda_c", *, axis: str = "real", decompose: bool = False,
-             petsc_options=None, preset: str | None = None, **params) -> Result:
+             tol: float | None = None, petsc_options=None, preset: str | None = None, **params) -> Result:
     """The critical point of `model` at `params`: quantity 'lambda_c' (coupling) or 'Tc' (temperature);
     axis 'matsubara' uses the imaginary-axis reference (equilibrium); `decompose` adds glue off / heating
-    off / both off (ξ model)."""
+    off / both off (ξ model); `tol` refines the frequency grid to that relative accuracy (Eliashberg models)."""
     spec = registry.get(model)
     if spec.critical is None:
         raise registry.RegistryError(f"model {model!r} has no critical-point search (models with one: "
                                      f"{', '.join(registry.offering('critical'))})")
     p = _params(model, preset, params)
-    return from_dict(model, quantity, spec.critical(p, quantity, petsc_options, axis=axis, decompose=decompose))
+    if tol is not None and not spec.refines:
+        raise registry.RegistryError(f"model {model!r} does not refine a discretization (tol): models that do: "
+                                     f"{', '.join(n for n, m in registry.models().items() if m.refines)}")
+    extra = {"tol": tol} if tol is not None else {}
+    return from_dict(model, quantity, spec.critical(p, quantity, petsc_options, axis=axis, decompose=decompose,
+                                                    **extra))
 
 
 def solve(model: str, quantity: str = "delta0", *, petsc_options=None, preset: str | None = None,

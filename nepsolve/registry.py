@@ -75,8 +75,10 @@ class ModelSpec:
     # a cheap point (seconds) for the contract tests: {"quantity": ..., "fixed": {...}, "axis": (key, [v1, v2])}
     example: Mapping = field(default_factory=dict)
     # single-point commands (CLI `critical` / `solve`, the Python API); None: the model does not offer it.
-    # critical(params, quantity, petsc_options, axis="real", decompose=False) -> dict (quantity: lambda_c | Tc)
+    # critical(params, quantity, petsc_options, axis="real", decompose=False[, tol=None]) -> dict
+    # (quantity: lambda_c | Tc; `tol` only for models with refines=True: refine the discretization to it)
     critical: Callable[..., dict] | None = None
+    refines: bool = False
     # solve(params, petsc_options, **options) -> dict; options the model does not use are ignored
     solve: Callable[..., dict] | None = None
     write_solution: Callable[[object, dict], None] | None = None   # (path, solve result) -> HDF5 file

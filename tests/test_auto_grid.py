@@ -16,3 +16,25 @@ def test_low_temperature_lambda_c_without_a_grid_matches_matsubara():
     assert real["converged"]
     # measured 2026-12-06: 0.5056829 (real axis, 34 s) vs 0.5056811 (Matsubara, 7 s)
     assert real["lambda_c"] == pytest.approx(ref, rel=2e-5)
+
+
+def test_accuracy_target_by_refinement_matches_the_matsubara_solver():
+    """`--tol`: the grid is refined until two successive λ_c differ by < tol; the answer agrees with the
+    independent Matsubara solver within the reported estimate (equilibrium, defaults)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    nepsolve = Path(sys.executable).parent / "nepsolve"
+    r = subprocess.run([str(nepsolve), "critical", "--tol", "1e-5", "--json"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    ref = matsubara.lambda_c(0.05, 0.1, 0.05)
+    assert len(d["grids"]) >= 2 and d["grid_error_estimate"] <= 1e-5
+    # measured 2026-12-06: 0.7408430 (grids 8193/16 → 20481/20, estimate 4.0e-6) vs Matsubara 0.7408409
+    assert abs(d["lambda_c"] - ref) / ref <= 2 * d["grid_error_estimate"] + 1e-6
+    for bad in (["--model", "bcs", "--tol", "1e-4"], ["--axis", "matsubara", "--tol", "1e-4"], ["--tol", "2"]):
+        r = subprocess.run([str(nepsolve), "critical", *bad], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 2 and "tol" in r.stderr, (bad, r.stderr)

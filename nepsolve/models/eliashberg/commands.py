@@ -7,19 +7,74 @@ from ...physics.params import ParameterError
 
 
 def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str = "real",
-             decompose: bool = False) -> dict:
+             decompose: bool = False, tol: float | None = None) -> dict:
     """λ_c (quantity 'lambda_c') or T_c ('Tc'); axis 'matsubara' uses the imaginary-axis reference solver.
-    The flat band has no glue/heating decomposition (the ξ model's `critical` adds it)."""
+    `tol`: relative accuracy target, reached by grid refinement (`refined_critical`).  The flat band has no
+    glue/heating decomposition (the ξ model's `critical` adds it)."""
     from ... import api
 
     if decompose:
         raise ParameterError("--decompose: this model has no glue/heating decomposition (models with one "
                              "register it in their `critical`)")
     if axis == "matsubara":
+        if tol is not None:
+            raise ParameterError("--tol refines the real-frequency grid; --axis matsubara has its own cutoff")
         return matsubara_critical(params, quantity)
+    if tol is not None:
+        return refined_critical(params, quantity, petsc_options, tol)
     if quantity == "lambda_c":
         return api.critical_coupling(params, petsc_options)
     return api.critical_temperature(params, petsc_options)
+
+
+MAX_REFINEMENTS = 4
+
+
+def refine_grid(params):
+    """The next grid of an accuracy search: Δω halved and the range L widened by a quarter (the real-axis
+    errors are those of the frequency step and of the truncation at ±L, ELIASHBERG_SPEC §8.1)."""
+    L = 1.25 * params.omega_max
+    half_points = int(round(L / (0.5 * params.dw)))
+    return params.replace(n_omega=2 * half_points + 1, omega_max=L)
+
+
+def refined_critical(params, quantity: str, petsc_options, tol: float) -> dict:
+    """λ_c or T_c to a relative accuracy `tol`: computed on the grid of `params` (chosen or given), then on
+    refined grids (`refine_grid`) until two successive values differ by less than tol relative; the answer
+    is the last value, with `grid_error_estimate` (that difference: an a-posteriori estimate of the
+    error of the previous grid, and so, for a converging sequence, a bound on the answer's) and the grids
+    used.  Not converged if the
+    target is not met within MAX_REFINEMENTS refinements or the largest allowed grid."""
+    from ... import api
+
+    run = api.critical_coupling if quantity == "lambda_c" else api.critical_temperature
+    key = "lambda_c" if quantity == "lambda_c" else "T_c"
+    grids, values, result, wall = [], [], None, 0.0
+    p = params.replace(**{k: getattr(params, k) for k in params.auto_keys})   # explicit from here on
+    for _ in range(MAX_REFINEMENTS + 1):
+        result = run(p, petsc_options)
+        wall += result["wall_time"]
+        grids.append([p.n_omega, p.omega_max])
+        values.append(result[key])
+        if not result["converged"]:
+            break
+        if len(values) > 1:
+            err = abs(values[-1] - values[-2]) / abs(values[-1])
+            result["grid_error_estimate"] = err
+            if err <= tol:
+                break
+        try:
+            p = refine_grid(p)
+        except ParameterError as err_grid:
+            result["message"] = f"accuracy target {tol:g} not reached: no finer grid allowed ({err_grid})"
+            result["converged"] = False
+            break
+    else:
+        result["converged"] = False
+        result["message"] = (f"accuracy target {tol:g} not reached in {MAX_REFINEMENTS} refinements "
+                             f"(last change {result.get('grid_error_estimate', float('nan')):.3g})")
+    result.update(tol=tol, grids=grids, grid_values=values, wall_time=wall)
+    return result
 
 
 def matsubara_critical(p, quantity: str) -> dict:

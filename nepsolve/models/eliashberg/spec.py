@@ -71,6 +71,7 @@ SPEC = register(ModelSpec(
     keys_heading="--model eliashberg:",
     build=lambda params, **_: FlatBandEliashberg(params),
     critical=commands.critical,
+    refines=True,
     solve=commands.solve,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,

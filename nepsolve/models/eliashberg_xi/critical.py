@@ -59,10 +59,10 @@ def decomposition(params: EliashbergXiParams, petsc_options=None, rtol: float = 
 
 
 def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str = "real",
-             decompose: bool = False) -> dict:
+             decompose: bool = False, tol: float | None = None) -> dict:
     """The Eliashberg critical point (`commands.critical`), or with `decompose` the four λ_c of `decomposition`."""
     if decompose:
-        if quantity != "lambda_c" or axis != "real":
-            raise ParameterError("--decompose needs --quantity lambda_c and --axis real")
+        if quantity != "lambda_c" or axis != "real" or tol is not None:
+            raise ParameterError("--decompose needs --quantity lambda_c and --axis real, without --tol")
         return decomposition(params, petsc_options)
-    return commands.critical(params, quantity, petsc_options, axis=axis)
+    return commands.critical(params, quantity, petsc_options, axis=axis, tol=tol)

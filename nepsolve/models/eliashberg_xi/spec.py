@@ -88,6 +88,7 @@ SPEC = register(ModelSpec(
     check_point=check_point,
     build=lambda params, xi_rows=None, **_: XiEliashberg(params, xi_rows),
     critical=xi_critical.critical,
+    refines=True,
     critical_rows=xi_critical.critical_rows,
     solve=commands.solve,
     write_solution=commands.write_solution,
