@@ -205,7 +205,7 @@ def critical_temperature(params, petsc_options=None, sector: str = "even",
     is reported as not found with the n_omega needed to look further down.
     """
     t0 = time.perf_counter()
-    params = params.replace(**{k: getattr(params, k) for k in params.auto_keys})   # one grid for the whole search
+    params = params.pinned()   # one grid for the whole search
     T_el0, T_b0 = params.T_el, params.T_b
     t_min = min(T_el0, T_b0)
     lo = 5.0 * params.dw / t_min * (1 + 1e-9)

@@ -102,20 +102,9 @@ def _emit(result: dict, as_json: bool, keys: list[str], obtained: bool = True):
 
 def _jsonable(x):
     """JSON types with explicit non-finite numbers ("NaN", "Infinity", "-Infinity": JSON has none)."""
-    import math
+    from .io import json_types
 
-    import numpy as np
-
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.integer, np.bool_)):
-        return x.item()
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else ("NaN" if x != x else ("Infinity" if x > 0 else "-Infinity"))
-    return x
+    return json_types(x, "string")
 
 
 def _writable_out(path) -> None:
@@ -450,7 +439,7 @@ shaped by the sweep axes, with dimension scales; provenance on the root) and pri
 def aggregate(plan_path, out, chunks_dir, allow_missing):
     from pathlib import Path
 
-    from . import io, sweep
+    from . import io
 
     pl = _read_plan(plan_path)
     _writable_out(out)

@@ -10,6 +10,7 @@ Writes are atomic: a temporary file in the target directory is renamed over the 
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -70,19 +71,13 @@ def provenance() -> dict:
     return info
 
 
-def glob_escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)
-
-
 @contextmanager
 def atomic_path(path):
     """A temporary path next to `path`; renamed over `path` only if the block succeeds (atomic write).
     Temporary files of an earlier interrupted write of the same path (one writer per path) are removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):   # left by an interrupted write of path
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):   # left by an interrupted write of path
         stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -208,29 +203,34 @@ def write_interband_solution(path, result: dict, units: str, conventions: str) -
                 f.attrs[key] = result[key]
 
 
-def json_plain(x):
-    """Plain Python types of nested results (NumPy scalars and arrays → Python), non-finite floats kept
-    (for files that store NaN/±inf themselves, e.g. the chunk journal)."""
+def json_types(x, nonfinite: str = "keep"):
+    """Plain Python (JSON) types of nested results: NumPy scalars and arrays → Python.  Non-finite floats:
+    'keep' them (files that store NaN/±inf themselves, e.g. the chunk journal), 'null' (None), or 'string'
+    ("NaN", "Infinity", "-Infinity": explicit in strict JSON)."""
     if isinstance(x, dict):
-        return {k: json_plain(v) for k, v in x.items()}
+        return {k: json_types(v, nonfinite) for k, v in x.items()}
     if isinstance(x, (list, tuple, np.ndarray)):
-        return [json_plain(v) for v in x]
-    if isinstance(x, (np.floating, np.integer, np.bool_)):
+        return [json_types(v, nonfinite) for v in x]
+    if isinstance(x, (np.integer, np.bool_)):
         return x.item()
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if np.isfinite(x) or nonfinite == "keep":
+            return x
+        if nonfinite == "null":
+            return None
+        return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
     return x
+
+
+def json_plain(x):
+    """`json_types` keeping non-finite floats."""
+    return json_types(x, "keep")
 
 
 def json_safe(x):
-    """Plain JSON types of nested results (NumPy scalars → Python; NaN/inf → None)."""
-    if isinstance(x, dict):
-        return {k: json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [json_safe(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        return float(x) if np.isfinite(x) else None
-    if isinstance(x, (np.integer, np.bool_)):
-        return x.item()
-    return x
+    """`json_types` with NaN/±inf → None."""
+    return json_types(x, "null")
 
 
 def write_scan(path, axis: str, values, records: list[dict], params: dict) -> None:
@@ -329,9 +329,10 @@ def write_chunk(path, plan: dict, chunk: int, records: list[dict], versions: dic
         f.attrs["complete"] = True       # written last: a file without it was cut short
 
 
-def read_chunk(path, plan: dict, chunk: int, versions: dict | None = None) -> dict:
-    """Arrays of a chunk file, checked against the plan, the code versions (default: this code's for the
-    plan's model) and its payload checksum; raises ChunkFileError naming the file and what is wrong."""
+def read_chunk(path, plan: dict, chunk: int, versions: dict | None = None, ids: list | None = None) -> dict:
+    """Arrays of a chunk file, checked against the plan (`ids`: the chunk's point ids, if the caller has
+    them), the code versions (default: this code's for the plan's model) and its payload checksum; raises
+    ChunkFileError naming the file and what is wrong."""
     from . import registry
 
     path = Path(path)
@@ -368,7 +369,7 @@ def read_chunk(path, plan: dict, chunk: int, versions: dict | None = None) -> di
         raise ChunkFileError(f"chunk file {path} is corrupted: status code(s) {bad} are not record statuses")
     from .plans import chunk_ids
 
-    expected = chunk_ids(plan, chunk)
+    expected = chunk_ids(plan, chunk) if ids is None else list(ids)
     if data["id"] != expected:
         lost = sorted(set(expected) - set(data["id"]))
         dup = len(data["id"]) - len(set(data["id"]))
@@ -417,6 +418,7 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
     for p in points(plan):
         where[p["id"]] = tuple(p["index"])
         texts["point_id"][where[p["id"]]] = p["id"]
+    ids = list(where)                  # in point order: chunk c holds ids[start:stop]
     for c in range(len(plan["chunks"])):
         path_c = chunk_paths.get(c)
         if path_c is None or not Path(path_c).exists():
@@ -424,7 +426,8 @@ def write_phase_diagram(path, plan: dict, chunk_paths: dict, allow_missing: bool
                 continue
             raise ChunkFileError(f"chunk file for chunk {c} is missing ({path_c})")
         try:
-            d = read_chunk(path_c, plan, c)
+            lo, hi = plan["chunks"][c]
+            d = read_chunk(path_c, plan, c, ids=ids[lo:hi])
         except ChunkFileError as err:
             rejected.append(f"{err} [moved to {_reject(path_c)}]")
             continue

@@ -327,38 +327,38 @@ def _resolved(model, params_iter):
         yield model.params(**p).as_dict() if any(p.get(k) is None for k in auto) else p
 
 
-def chunk_seconds(plan: dict) -> list[float]:
-    """Estimated wall time of each chunk job: its start-up plus its points' costs (registry `cost`) spread over the chunk's
-    groups of ranks (ranks_per_chunk / ranks_per_point groups; a point shared by a group costs its time /
-    ranks_per_point only for quantities that use several ranks)."""
-    model = registry.get(plan["config"]["model"])
-    q, ch = plan["config"]["quantity"], plan["config"]["chunking"]
-    if not model.cost:
-        return [CHUNK_STARTUP_SECONDS] * len(plan["chunks"])
-    groups = ch["ranks_per_chunk"] // ch["ranks_per_point"]
-    share = ch["ranks_per_point"] if model.quantity(q).multi_rank else 1
-    out = []
-    for lo, hi in plan["chunks"]:
-        step = max(1, (hi - lo) // COST_SAMPLES_PER_CHUNK)      # large chunks: a regular sample of points
-        flats = range(lo, hi, step)
-        total = sum(model.cost(p, q) for p in _resolved(model, plans.params_of(plan, flats))) * (hi - lo) / len(flats)
-        out.append(CHUNK_STARTUP_SECONDS + total / share / min(groups, hi - lo))
-    return out
-
-
-def estimate_seconds(plan: dict) -> float:
-    """Rough cost of all points on one core: the sum of the model's own per-point estimates (registry
-    `cost`, calibrated on this machine's measured timings; expect a factor 2 either way)."""
+def _chunk_costs(plan: dict) -> list[float]:
+    """Core-seconds of each chunk's points by the model's cost estimate (registry `cost`; large chunks: a
+    regular sample of their points)."""
     model = registry.get(plan["config"]["model"])
     q = plan["config"]["quantity"]
     if not model.cost:
-        return 0.0
-    ch = plan["config"]["chunking"]
+        return [0.0] * len(plan["chunks"])
+    out = []
+    for lo, hi in plan["chunks"]:
+        flats = range(lo, hi, max(1, (hi - lo) // COST_SAMPLES_PER_CHUNK))
+        out.append(sum(model.cost(p, q) for p in _resolved(model, plans.params_of(plan, flats))) * (hi - lo) / len(flats))
+    return out
+
+
+def chunk_seconds(plan: dict) -> list[float]:
+    """Estimated wall time of each chunk job: its start-up plus its points' costs spread over the chunk's
+    groups of ranks (ranks_per_chunk / ranks_per_point groups; a point shared by a group costs its time /
+    ranks_per_point only for quantities that use several ranks)."""
+    q, ch = plan["config"]["quantity"], plan["config"]["chunking"]
     groups = ch["ranks_per_chunk"] // ch["ranks_per_point"]
-    share = ch["ranks_per_point"] if model.quantity(q).multi_rank else 1
-    # the points' core-seconds, plus every rank's start-up of every chunk job
-    return sum((t - CHUNK_STARTUP_SECONDS) * share * min(groups, plans.chunk_size(plan, c))
-               + CHUNK_STARTUP_SECONDS * ch["ranks_per_chunk"] for c, t in enumerate(chunk_seconds(plan)))
+    share = ch["ranks_per_point"] if registry.quantity(plan["config"]["model"], q).multi_rank else 1
+    return [CHUNK_STARTUP_SECONDS + cost / share / min(groups, hi - lo)
+            for cost, (lo, hi) in zip(_chunk_costs(plan), plan["chunks"])]
+
+
+def estimate_seconds(plan: dict) -> float:
+    """Rough cost of all points on one core, plus every rank's start-up of every chunk job (the model's own
+    per-point estimates, calibrated on this machine's measured timings; expect a factor 2 either way)."""
+    if not registry.get(plan["config"]["model"]).cost:
+        return 0.0
+    starts = CHUNK_STARTUP_SECONDS * plan["config"]["chunking"]["ranks_per_chunk"] * len(plan["chunks"])
+    return sum(_chunk_costs(plan)) + starts
 
 
 # ------------------------------------------------------------------------------------ points
@@ -385,10 +385,12 @@ def evaluate_point(model: str, quantity: str, params: dict, petsc_options, comm=
 code_versions = registry.code_versions
 
 
-def journal_expectation(plan: dict, chunk: int) -> dict:
-    """What a journal record of chunk `chunk` must match (see journal.check_record)."""
+def journal_expectation(plan: dict, chunk: int, points: list | None = None) -> dict:
+    """What a journal record of chunk `chunk` must match (see journal.check_record); `points`: the chunk's
+    points if the caller has them already (their ids are content hashes, not free to recompute)."""
+    points = plans.points(plan, chunk) if points is None else points
     return {"config_hash": plan["config_hash"], "versions": code_versions(plan["config"]["model"]),
-            "index": {p["id"]: p["index"] for p in plans.points(plan, chunk)}}
+            "index": {p["id"]: p["index"] for p in points}}
 
 
 def finished_record(rec: dict, pid: str, index, plan: dict) -> dict:
@@ -404,13 +406,13 @@ def finished_record(rec: dict, pid: str, index, plan: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------ MPI chunk
-def _setup_chunk(plan: dict, chunk: int, out_path, n_groups: int, log) -> dict:
+def _setup_chunk(plan: dict, chunk: int, out_path, expect: dict, n_groups: int, log) -> dict:
     """Rank 0: lock the chunk, read its journal, report unusable lines; the points still to run."""
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     lock = journal.RunLock(out_path)
     jpath = journal.path_for(out_path)
-    done, problems = journal.read(jpath, journal_expectation(plan, chunk))
-    ids = plans.chunk_ids(plan, chunk)
+    done, problems = journal.read(jpath, expect)
+    ids = list(expect["index"])
     todo = [i for i in ids if i not in done]
     for why in problems[:10]:
         print(f"[chunk {chunk}] journal {jpath.name}: {why}; that point is recomputed", file=log, flush=True)
@@ -457,11 +459,12 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
     group = comm.Split(comm.rank // rpp, comm.rank)
     by_id = {p["id"]: p for p in plans.points(plan, chunk)}
     ids = list(by_id)
+    expect = journal_expectation(plan, chunk, list(by_id.values()))
     jpath = journal.path_for(out_path)
     setup, error = None, None
     if comm.rank == 0:
         try:
-            setup = _setup_chunk(plan, chunk, out_path, comm.size // rpp, log)
+            setup = _setup_chunk(plan, chunk, out_path, expect, comm.size // rpp, log)
         except (journal.ChunkBusyError, OSError) as err:
             error = f"chunk {chunk}: {err}"
     error = comm.bcast(error, root=0)
@@ -476,7 +479,7 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
         from petsc4py import PETSc
         pgroup = PETSc.Comm(group)
     run = comm.bcast(os.urandom(6).hex() if comm.rank == 0 else None, root=0)
-    reader = journal.Reader(jpath, journal_expectation(plan, chunk), run) if group.rank == 0 else None
+    reader = journal.Reader(jpath, expect, run) if group.rank == 0 else None
     comm.Barrier()
     t_start = time.perf_counter()
     n_done = len(ids) - len(todo)
@@ -504,7 +507,7 @@ def run_chunk(plan: dict, chunk: int, out_path, comm=None, log=sys.stderr) -> di
     _injected_fault(comm.rank)
     summary = None
     if comm.rank == 0:
-        records, problems = journal.read(jpath, journal_expectation(plan, chunk))
+        records, problems = journal.read(jpath, expect)
         missing = [i for i in ids if i not in records]
         if missing:
             raise RuntimeError(f"chunk {chunk}: {len(missing)} record(s) missing after the run "

@@ -95,6 +95,10 @@ class ValidatedParams:
     def auto_keys(self) -> frozenset:
         return getattr(self, "_auto", frozenset())
 
+    def pinned(self):
+        """The same parameters with the chosen keys given explicitly (they stay fixed under `replace`)."""
+        return dataclasses.replace(self, **{k: getattr(self, k) for k in self.auto_keys})
+
     def replace(self, **changes):
         return dataclasses.replace(self, **{**{k: None for k in self.auto_keys}, **changes})
 

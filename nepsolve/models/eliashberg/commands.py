@@ -50,7 +50,7 @@ def refined_critical(params, quantity: str, petsc_options, tol: float) -> dict:
     run = api.critical_coupling if quantity == "lambda_c" else api.critical_temperature
     key = "lambda_c" if quantity == "lambda_c" else "T_c"
     grids, values, result, wall = [], [], None, 0.0
-    p = params.replace(**{k: getattr(params, k) for k in params.auto_keys})   # explicit from here on
+    p = params.pinned()   # explicit from here on
     for _ in range(MAX_REFINEMENTS + 1):
         result = run(p, petsc_options)
         wall += result["wall_time"]
