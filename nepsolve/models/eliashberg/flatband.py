@@ -77,6 +77,29 @@ class FlatBandEliashberg(EinsteinBathModel):
         super().__init__(params)
         self.conv_kin = Convolver(self.grid, {"n": self.n, "a": self.a}, p_in=3, p_out=2)
 
+    # ---------------------------------------------------------------- discretization hooks (GapProblem uses these)
+    def base_part(self, F_ext: np.ndarray) -> np.ndarray:
+        """The base-grid part [−L, L] of a distribution held on the 2-extended grid."""
+        return self.grid.center(F_ext, 2)
+
+    def far_one(self) -> np.ndarray:
+        """Values beyond ±L of a function → 1 (Re N): ones on the 2-extended grid."""
+        return np.ones(self.w_ext.size)
+
+    def far_of(self, F_ext: np.ndarray) -> np.ndarray:
+        """Values beyond ±L of a function that tends to the distribution F_el: F_el itself."""
+        return F_ext
+
+    def convolve(self, f: np.ndarray, kernels, far=None) -> list:
+        """[∫dν f(ω − ν) k(ν) for k in kernels] on the base grid (one FFT of f shared by the kernels);
+        f on the base grid, `far` its values beyond ±L (`far_one`, `far_of`) or None when f decays."""
+        if far is None:
+            c, spec = self.conv_base, self.conv_base.transform(f)
+        else:
+            c = self.conv_ext
+            spec = c.transform(self.grid.embed(f, far))
+        return [c.apply(spec * c.kernels[k]) for k in kernels]
+
     # ---------------------------------------------------------------- electron distribution (§3.2)
     def bath_distribution(self) -> np.ndarray:
         """F_el = F_bath = tanh(ω/2T_el) on the 2-extended grid (fel_mode = bath)."""
@@ -229,7 +252,7 @@ class GapProblem:
         self.model = model
         self.kinetic = model.params.fel_mode == "kinetic"
         self.F_ext = F_ext
-        self.F = model.grid.center(F_ext, 2)
+        self.F = model.base_part(F_ext)
         self.n_w = model.grid.n
         self.n_blocks = 6 if self.kinetic else 4
         self.size = self.n_blocks * self.n_w
@@ -264,26 +287,25 @@ class GapProblem:
 
     def fixed_point_map(self, x):
         m = self.model
-        g, ce, cb = m.grid, m.conv_ext, m.conv_base
         sigma0, phi, K = self.unpack(x)
         wt = m.omega - sigma0
         s = sqrt_upper(wt * wt - phi * phi)
         Nf, Pf = wt / s, phi / s
         h0, h1 = self.keldysh_H(wt, phi, s, K)
-        N_ext = g.embed(Nf, np.ones(m.w_ext.size))
-        h0_ext = g.embed(h0, self.F_ext)
-        h0_spec = ce.transform(h0_ext)
-        P_spec, h1_spec = cb.transform(Pf), cb.transform(h1)
-        sigma_new = (-1j * m.params.gamma
-                     - 0.5j * PI * ce.apply(ce.transform(N_ext) * ce.kernels["n"])
-                     + 0.5 * ce.apply(h0_spec * ce.kernels["Lam"]))
-        phi_new = cb.apply(0.5j * PI * P_spec * cb.kernels["n"] - 0.5 * h1_spec * cb.kernels["Lam"])
+        one, far_F = m.far_one(), m.far_of(self.F_ext)
+        kin = ("n",) if self.kinetic else ()
+        h0_L, *h0_n = m.convolve(h0, ("Lam",) + kin, far_F)
+        h1_L, *h1_n = m.convolve(h1, ("Lam",) + kin)
+        (N_n,) = m.convolve(Nf, ("n",), one)
+        (P_n,) = m.convolve(Pf, ("n",))
+        sigma_new = -1j * m.params.gamma - 0.5j * PI * N_n + 0.5 * h0_L
+        phi_new = 0.5j * PI * P_n - 0.5 * h1_L
         K_new = None
         if self.kinetic:
-            ReN_ext = g.embed(Nf.real, np.ones(m.w_ext.size))
-            K0 = m.params.gamma * self.F + 0.5 * PI * (
-                ce.apply(h0_spec * ce.kernels["n"]) + ce.apply(ce.transform(ReN_ext) * ce.kernels["a"])).real
-            K1 = -0.5 * PI * cb.apply(h1_spec * cb.kernels["n"] + cb.transform(Pf.real) * cb.kernels["a"]).real
+            (ReN_a,) = m.convolve(Nf.real, ("a",), one)
+            (P_a,) = m.convolve(Pf.real, ("a",))
+            K0 = m.params.gamma * self.F + 0.5 * PI * (h0_n[0] + ReN_a).real
+            K1 = -0.5 * PI * (h1_n[0] + P_a).real
             K_new = (K0, K1)
         return self.pack(sigma_new, phi_new, K_new)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 
 from ...registry import scalar_observables  # noqa: F401  (re-exported: the record's observable fields)
+from .graded import build_grid
 
 
 def _status(result: dict, value: float) -> tuple[str, str | None]:
@@ -26,7 +27,8 @@ GRID_OBSERVABLES = {"grid_n_omega": ("1", "real-frequency points of the grid the
 
 
 def _grid_fields(params) -> dict:
-    return {"grid_n_omega": float(params.n_omega), "grid_omega_max": float(params.omega_max)}
+    n = params.n_omega if params.n_omega is not None else build_grid(params).n      # graded: its node count
+    return {"grid_n_omega": float(n), "grid_omega_max": float(params.omega_max)}
 
 
 def _critical_record(result: dict, key: str, observables) -> dict:

@@ -10,6 +10,7 @@ from ...registry import ModelSpec, Quantity, register
 from .quantities import GRID_OBSERVABLES, delta0_record, lambda_c_record, t_c_record
 from . import commands
 from .flatband import FlatBandEliashberg
+from .graded import GradedFlatBand
 
 UNITS_TEXT = "energies, temperatures and frequencies in units of the boson frequency Omega = 1 (hbar = k_B = 1)"
 ARRAY_UNITS = {"omega": "Omega", "delta": "Omega", "phi": "Omega", "omega_tilde": "Omega", "Z": "1", "F_el": "1"}
@@ -69,7 +70,7 @@ SPEC = register(ModelSpec(
     observables=GRID_OBSERVABLES,
     cost=frequency_cost,
     keys_heading="--model eliashberg:",
-    build=lambda params, **_: FlatBandEliashberg(params),
+    build=lambda params, **_: GradedFlatBand(params) if params.graded else FlatBandEliashberg(params),
     critical=commands.critical,
     refines=True,
     solve=commands.solve,
