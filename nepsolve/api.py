@@ -78,7 +78,7 @@ def _eigen(params, sector, normal, v0, xi_rows=None):
     op = gap_operator(model, state, sector)
     if isinstance(op, SplittableOperator) and normal.comm is not None and normal.comm.size > 1:
         from .solvers.distributed import DistributedOperator
-        op = DistributedOperator(op, normal.comm)        # matvec rows shared by the group
+        op = DistributedOperator(op, normal.comm)        # rows shared by the group: Krylov–Schur on row slices
     v0 = v0 if v0 is not None and v0.size == op.size else None
     return eigen.leading_real_eigenvalue(op, v0=v0), state, op
 
@@ -171,7 +171,7 @@ def critical_coupling(params, petsc_options=None, sector: str = "even",
 
     `comm` (a petsc4py communicator of several ranks, ξ model only): the normal-state SNES solves run
     on a PETSc Vec distributed over it (rows owned, cells of the ξ' quadrature split), and the gap
-    operator's matvecs are split the same way; ARPACK itself runs on every rank on identical vectors."""
+    operator's matvecs are split the same way; the eigen-solver (Krylov–Schur) holds its basis by rows."""
     t0 = time.perf_counter()
     rows = _critical_rows(params, xi_row)
     lam_c, info = _crossing(lambda lam: params.replace(lam=lam), params.lam, True, 1e-3, 50.0,

@@ -43,10 +43,11 @@ class Feature:
     h: float
 
 
-def graded_positive_nodes(L: float, features, h_max: float, growth: float) -> np.ndarray:
-    """Nodes 0 = ω_0 < ω_1 < ... < ω_M = L.  Local spacing h(ω) = min(h_max, min_f [h_f + (growth − 1)·d_f(ω)]),
+def graded_positive_nodes(L: float, features, h_max: float, growth: float, pivot: float = np.inf) -> np.ndarray:
+    """Nodes 0 = ω_0 < ω_1 < ... < ω_M = L.  Local spacing h(ω) = min(cap(ω), min_f [h_f + (growth − 1)·d_f(ω)]),
     d_f the distance of |ω| from feature f's region: spacing h_f inside a region, growing geometrically by
-    `growth` per cell away from it, capped at h_max."""
+    `growth` per cell away from it, capped at cap(ω) = h_max·max(1, ω/pivot) (beyond the pivot the functions
+    vary on the scale ω itself: a relative cap, so a wide range costs only logarithmically)."""
     centers = np.array([f.center for f in features])
     widths = np.array([f.half_width for f in features])
     hs = np.array([f.h for f in features])
@@ -54,7 +55,7 @@ def graded_positive_nodes(L: float, features, h_max: float, growth: float) -> np
 
     def spacing(w):
         d = np.maximum(np.abs(w - centers) - widths, 0.0)
-        return min(h_max, float(np.min(hs + g1 * d)))
+        return min(h_max * max(1.0, w / pivot), float(np.min(hs + g1 * d)))
 
     nodes = [0.0]
     w = 0.0
@@ -76,8 +77,8 @@ class GradedGrid:
     positive: np.ndarray          # ω_0 = 0 < ... < ω_M = L
 
     @classmethod
-    def build(cls, L: float, features, h_max: float, growth: float) -> "GradedGrid":
-        return cls(graded_positive_nodes(L, features, h_max, growth))
+    def build(cls, L: float, features, h_max: float, growth: float, pivot: float = np.inf) -> "GradedGrid":
+        return cls(graded_positive_nodes(L, features, h_max, growth, pivot))
 
     @property
     def m(self) -> int:
@@ -151,8 +152,8 @@ class KernelTable:
     graded nodes (finer at the kernel's features) by Gauss–Legendre quadrature of k and interpolated by quintic
     Hermite polynomials through (K2, K1, k).  K1(−X) and K1(+∞) include the power-law tails beyond ±X."""
 
-    def __init__(self, k, X: float, features, h_max: float, growth: float = 1.05):
-        pos = graded_positive_nodes(X, features, h_max, growth)
+    def __init__(self, k, X: float, features, h_max: float, growth: float = 1.05, pivot: float = np.inf):
+        pos = graded_positive_nodes(X, features, h_max, growth, pivot)
         x = np.concatenate([-pos[:0:-1], pos])
         self.X = X
         kx = k(x)

@@ -32,8 +32,8 @@ SPECS: dict[str, Spec] = {
     "n_omega": Spec(int, "uniform grid: number of real-frequency points (odd); not given: the model default (8193 flat "
                     "band, 4097 ξ model) if it resolves γ, κ, T and the drive (Δω ≤ scale/5), else the smallest "
                     "2^k + 1 that does", 65, 2**22 + 1, lo_open=False, odd=True),
-    "omega_max": Spec(float, "half-range L of the frequency grid [Ω]; not given: the model default (16 flat band, 12 "
-                      "ξ model), raised to 2(ω_d + 6σ_d) for a drive", 6.0, 1e4, lo_open=False),
+    "omega_max": Spec(float, "half-range L of the frequency grid [Ω]; not given: the model default (uniform: 16 flat "
+                      "band, 12 ξ model; graded: 64), raised to 2(ω_d + 6σ_d) for a drive", 6.0, 1e4, lo_open=False),
     "grid_refine": Spec(float, "graded grid: every spacing divided by this factor (accuracy searches double it)",
                         1.0, 1024.0, lo_open=False),
     "grid_T": Spec(float, "graded grid: the lowest temperature its central patch resolves [Ω]; not given: "
@@ -69,6 +69,7 @@ class EliashbergParams(ValidatedParams):
     DEFAULT_GRID = (8193, 16.0)         # (n_omega, omega_max) when they resolve the parameters
     GRID_FACTOR = 5.0                   # Δω ≤ scale / GRID_FACTOR (spec §8.1)
     GRADED = True                       # the model has a graded-grid discretization
+    GRADED_L = 64.0                     # its default half-range: truncation error ~1e-7 on λ_c (nodes ∝ log L)
 
     def __post_init__(self):
         self.finish_auto()
@@ -84,7 +85,7 @@ class EliashbergParams(ValidatedParams):
         if self.grid_T is None:
             object.__setattr__(self, "grid_T", min(self.T_el, self.T_b))
         if self.omega_max is None:
-            L = L_default
+            L = self.GRADED_L if self.graded else L_default
             if self.drive_n > 0:
                 L = max(L, float(np.ceil(2 * (self.drive_omega + 6 * self.drive_sigma))))
             object.__setattr__(self, "omega_max", L)
@@ -149,8 +150,8 @@ class EliashbergParams(ValidatedParams):
     def check_graded(self):
         """A graded grid takes no n_omega, and exists for models that have it."""
         if not self.GRADED:
-            raise ParameterError(f"parameter 'frequency_grid' = 'graded' is not available for this model: use "
-                                 f"'uniform' (or leave it out)")
+            raise ParameterError("parameter 'frequency_grid' = 'graded' is not available for this model: use "
+                                 "'uniform' (or leave it out)")
         if self.n_omega is not None:
             raise ParameterError("parameter 'n_omega' sets a uniform grid: with frequency_grid = 'graded' the nodes "
                                  "follow from the physics scales (use grid_refine for a finer grid), or set "

@@ -67,16 +67,34 @@ class Distributed:
 
 class DistributedOperator(Distributed):
     """A linear operator offering matvec_local(y, part, n_parts, reduce): the matvec's rows split over
-    the group.  Every rank runs the (deterministic) eigen-solver on identical full vectors; only the
-    matvec — the expensive part — is shared."""
+    the group.  Two ways to use it:
+
+    * `matvec(y)`: full vector in, full vector out on every rank (the local rows of 𝓛y gathered): for a
+      serial eigen-solver (ARPACK) run redundantly on every rank on identical vectors.
+    * `row_group()` / `apply_block(U_local)`: vectors held as this rank's rows only, the contract of the
+      distributed Krylov–Schur solver (solvers.krylov_schur): per matvec the input is gathered once
+      (Allgatherv; the operator needs all of y) and only the local rows of 𝓛y are computed."""
 
     def __init__(self, operator, comm):
         super().__init__(operator, comm)
         self.operator = operator
 
     def matvec(self, y):
-        local = self.operator.matvec_local(np.asarray(y, dtype=float), self.mpi.rank, self.mpi.size, self.reduce)
-        return self.gather(local)
+        return self.gather(self.matvec_rows(y))
+
+    def matvec_rows(self, y_full):
+        """This rank's rows of 𝓛y from the full y (collective: the parts share one reduction)."""
+        return self.operator.matvec_local(np.asarray(y_full, dtype=float), self.mpi.rank, self.mpi.size, self.reduce)
+
+    def row_group(self):
+        """The group and its row slices (whole units per rank, as the model splits its rows)."""
+        from .krylov_schur import RowGroup
+
+        return RowGroup(self.size, self.mpi, self.counts)
+
+    def apply_block(self, U_local):
+        """Local rows of 𝓛u for each local row slice u of the block U_local (collective)."""
+        return np.array([self.matvec_rows(self.gather(u)) for u in U_local])
 
     def expand(self, y):
         return self.operator.expand(y)

@@ -1,9 +1,16 @@
 """Leading real eigenvalue of a real-linear operator (ELIASHBERG_SPEC §6.1, §8.4).
 
-ARPACK (implicitly restarted Arnoldi, `scipy.sparse.linalg.eigs`) on a matrix-free operator.
-Several eigenvalues of largest real part are requested; the instability is decided by the largest
-*real* one.  A complex pair with larger real part is reported (it would signal an oscillating,
-finite-frequency instability of the NESS) but does not define ρ.
+Several eigenvalues of largest real part are computed; the instability is decided by the largest *real*
+one.  A complex pair with larger real part is reported (it would signal an oscillating, finite-frequency
+instability of the NESS) but does not define ρ.
+
+Two solvers, one contract (`EigenResult`):
+* ARPACK (implicitly restarted Arnoldi, `scipy.sparse.linalg.eigs`) on a matrix-free operator: one
+  rank, and the reference.
+* Krylov–Schur (`solvers.krylov_schur`) with the Krylov basis split by rows over a group of ranks: the
+  default for an operator distributed over several ranks (`RowDistributedOperator`), where ARPACK would
+  run redundantly on every rank on full vectors.
+Both start from ones/√n unless given v0, so the results are deterministic.
 """
 from __future__ import annotations
 
@@ -11,6 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
+
+from .krylov_schur import RowDistributedOperator, RowGroup, krylov_schur
+
+METHODS = ("auto", "arpack", "krylov-schur")
+METHOD = "auto"      # default of leading_real_eigenvalue: 'auto' = Krylov–Schur on several ranks, else ARPACK
 
 
 @dataclass
@@ -30,8 +42,27 @@ class EigenResult:
 
 
 def leading_real_eigenvalue(problem, v0=None, k: int = 4, tol: float = 1e-10, ncv: int | None = None,
-                            maxiter: int | None = None) -> EigenResult:
-    """ρ = largest real eigenvalue of `problem.matvec` (size `problem.size`)."""
+                            maxiter: int | None = None, method: str | None = None) -> EigenResult:
+    """ρ = largest real eigenvalue of `problem.matvec` (size `problem.size`); `k` eigenvalues of largest
+    real part are computed to relative accuracy `tol`.  `method` (default `METHOD`): 'arpack',
+    'krylov-schur', or 'auto'.  On several ranks every rank gets the same result, vectors in full."""
+    method = method or METHOD
+    if method not in METHODS:
+        raise ValueError(f"eigen method {method!r}: one of {METHODS}")
+    n = problem.size
+    k = min(k, n - 2)
+    ncv = ncv or min(n, max(2 * k + 1, 20))
+    if method == "auto":
+        distributed = isinstance(problem, RowDistributedOperator) and problem.row_group().size > 1
+        method = "krylov-schur" if distributed else "arpack"
+    solve = _krylov_schur if method == "krylov-schur" else _arpack
+    vals, vector_of, count, notes = solve(problem, v0, k, tol, ncv, maxiter)
+    return _result(vals, vector_of, count, notes)
+
+
+def _arpack(problem, v0, k, tol, ncv, maxiter):
+    """ARPACK 'LR' on full vectors: (eigenvalues, largest real part first; their vectors by index;
+    matvec count; notes)."""
     count = [0]
 
     def mv(x):
@@ -42,21 +73,50 @@ def leading_real_eigenvalue(problem, v0=None, k: int = 4, tol: float = 1e-10, nc
     op = LinearOperator((n, n), matvec=mv, dtype=float)
     if v0 is None:            # ARPACK's default start is random: results would differ in the last bits
         v0 = np.ones(n) / np.sqrt(n)
-    k = min(k, n - 2)
-    ncv = ncv or min(n, max(2 * k + 1, 20))
     try:
         vals, vecs = eigs(op, k=k, which="LR", tol=tol, v0=v0, ncv=ncv, maxiter=maxiter)
     except ArpackNoConvergence as err:  # keep what converged
         vals, vecs = err.eigenvalues, err.eigenvectors
     order = np.argsort(-vals.real)
     vals, vecs = vals[order], vecs[:, order]
+    return vals, lambda i: vecs[:, i], count[0], []
+
+
+def _krylov_schur(problem, v0, k, tol, ncv, maxiter):
+    """Krylov–Schur (solvers.krylov_schur) on the problem's row group (one rank: the whole vector):
+    like `_arpack`, vectors gathered in full on every rank when asked for (collective)."""
+    if isinstance(problem, RowDistributedOperator):
+        group, apply_block = problem.row_group(), problem.apply_block
+    else:
+        group = RowGroup(problem.size)
+
+        def apply_block(U):
+            return np.array([problem.matvec(u) for u in U])
+    res = krylov_schur(apply_block, group, v0=v0, nev=k, tol=tol, ncv=ncv,
+                       max_restarts=maxiter if maxiter is not None else 1000)
+
+    def vector_of(i):
+        x = res.vector(i)
+        full = group.gather(x.real)
+        return full + 1j * group.gather(x.imag) if np.iscomplexobj(x) else full
+    notes = [] if res.converged else [f"Krylov-Schur: {res.values.size} of {k} eigenvalues converged "
+                                      f"after {res.restarts} restarts"]
+    return res.values, vector_of, res.matvecs, notes
+
+
+def _result(vals, vector_of, count: int, notes: list) -> EigenResult:
+    """EigenResult from eigenvalues sorted by decreasing real part and `vector_of(i)` (the full vector
+    of vals[i]; called the same way on every rank): ρ is the first real one (|Im| ≤ 1e-8·scale)."""
     scale = max(1.0, float(np.max(np.abs(vals)))) if vals.size else 1.0
     real = np.abs(vals.imag) <= 1e-8 * scale
-    lead = vecs[:, 0] / np.linalg.norm(vecs[:, 0]) if vals.size else None
+    lead = None
+    if vals.size and not real[0]:
+        lead = vector_of(0)
+        lead = lead / np.linalg.norm(lead)
     if not np.any(real):
-        return EigenResult(-np.inf, None, vals, count[0], bool(vals.size), ["no real eigenvalue found"], lead)
+        return EigenResult(-np.inf, None, vals, count, bool(vals.size), notes + ["no real eigenvalue found"], lead)
     i = int(np.argmax(real))
-    vec = vecs[:, i].real
+    vec = np.asarray(vector_of(i)).real
     vec = vec / np.linalg.norm(vec)
-    return EigenResult(float(vals[i].real), vec, vals, count[0], complex_dominant=i > 0,
+    return EigenResult(float(vals[i].real), vec, vals, count, complex_dominant=i > 0, notes=notes,
                        leading_vector=vec if i == 0 else lead)

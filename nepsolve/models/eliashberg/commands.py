@@ -11,8 +11,6 @@ def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str =
     """λ_c (quantity 'lambda_c') or T_c ('Tc'); axis 'matsubara' uses the imaginary-axis reference solver.
     `tol`: relative accuracy target, reached by grid refinement (`refined_critical`).  The flat band has no
     glue/heating decomposition (the ξ model's `critical` adds it)."""
-    from ... import api
-
     if decompose:
         raise ParameterError("--decompose: this model has no glue/heating decomposition (models with one "
                              "register it in their `critical`)")
@@ -20,10 +18,23 @@ def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str =
         if tol is not None:
             raise ParameterError("--tol refines the real-frequency grid; --axis matsubara has its own cutoff")
         return matsubara_critical(params, quantity)
+    return critical_value(params, quantity, petsc_options, tol=tol)
+
+
+GRADED_TOL = 1e-4     # accuracy target of a graded grid when none is given (relative)
+
+
+def critical_value(params, quantity: str = "lambda_c", petsc_options=None, comm=None, tol: float | None = None) -> dict:
+    """λ_c or T_c on the real axis.  A `tol`, or a graded grid (target GRADED_TOL when no tol is given), goes
+    through `refined_critical`: every graded result carries its a-posteriori error estimate."""
+    from ... import api
+
+    if tol is None and getattr(params, "graded", False):
+        tol = GRADED_TOL
     if tol is not None:
-        return refined_critical(params, quantity, petsc_options, tol)
+        return refined_critical(params, quantity, petsc_options, tol, comm=comm)
     if quantity == "lambda_c":
-        return api.critical_coupling(params, petsc_options)
+        return api.critical_coupling(params, petsc_options, comm=comm)
     return api.critical_temperature(params, petsc_options)
 
 
@@ -32,13 +43,16 @@ MAX_REFINEMENTS = 4
 
 def refine_grid(params):
     """The next grid of an accuracy search: Δω halved and the range L widened by a quarter (the real-axis
-    errors are those of the frequency step and of the truncation at ±L, ELIASHBERG_SPEC §8.1)."""
+    errors are those of the frequency step and of the truncation at ±L, ELIASHBERG_SPEC §8.1); a graded
+    grid halves every spacing (grid_refine doubled; its range is cheap and stays)."""
+    if getattr(params, "graded", False):
+        return params.replace(grid_refine=2.0 * params.grid_refine)
     L = 1.25 * params.omega_max
     half_points = int(round(L / (0.5 * params.dw)))
     return params.replace(n_omega=2 * half_points + 1, omega_max=L)
 
 
-def refined_critical(params, quantity: str, petsc_options, tol: float) -> dict:
+def refined_critical(params, quantity: str, petsc_options, tol: float, comm=None) -> dict:
     """λ_c or T_c to a relative accuracy `tol`: computed on the grid of `params` (chosen or given), then on
     refined grids (`refine_grid`) until two successive values differ by less than tol relative; the answer
     is the last value, with `grid_error_estimate` (that difference: an a-posteriori estimate of the
@@ -47,19 +61,26 @@ def refined_critical(params, quantity: str, petsc_options, tol: float) -> dict:
     target is not met within MAX_REFINEMENTS refinements or the largest allowed grid."""
     from ... import api
 
-    run = api.critical_coupling if quantity == "lambda_c" else api.critical_temperature
+    def run(q, opts):
+        if quantity == "lambda_c":
+            return api.critical_coupling(q, opts, comm=comm)
+        return api.critical_temperature(q, opts)
+
     key = "lambda_c" if quantity == "lambda_c" else "T_c"
     grids, values, result, wall = [], [], None, 0.0
+    if quantity != "lambda_c" and getattr(params, "graded", False) and "grid_T" in params.auto_keys:
+        params = params.replace(grid_T=min(params.T_el, params.T_b) / 8)   # room for the T_c search below T
     p = params.pinned()   # explicit from here on
     for _ in range(MAX_REFINEMENTS + 1):
         result = run(p, petsc_options)
         wall += result["wall_time"]
-        grids.append([p.n_omega, p.omega_max])
+        grids.append(_grid_of(p))
         values.append(result[key])
         if not result["converged"]:
             break
         if len(values) > 1:
-            err = abs(values[-1] - values[-2]) / abs(values[-1])
+            # graded: the O(h²) error of the finer value is |Δ|/3 (Richardson); uniform: |Δ| (also L changes)
+            err = abs(values[-1] - values[-2]) / abs(values[-1]) / (3.0 if getattr(p, "graded", False) else 1.0)
             result["grid_error_estimate"] = err
             if err <= tol:
                 break
@@ -73,8 +94,21 @@ def refined_critical(params, quantity: str, petsc_options, tol: float) -> dict:
         result["converged"] = False
         result["message"] = (f"accuracy target {tol:g} not reached in {MAX_REFINEMENTS} refinements "
                              f"(last change {result.get('grid_error_estimate', float('nan')):.3g})")
+    if getattr(p, "graded", False) and len(values) > 1 and result["converged"]:
+        # the graded scheme is O(h²) in the spacing (tests/test_graded.py): Richardson value of the last two
+        result[key] = values[-1] + (values[-1] - values[-2]) / 3.0
+        result["richardson"] = True
     result.update(tol=tol, grids=grids, grid_values=values, wall_time=wall)
     return result
+
+
+def _grid_of(p) -> list:
+    """[points, L] of a uniform grid, [nodes, L, grid_refine] of a graded one."""
+    if getattr(p, "graded", False):
+        from .graded import build_grid
+
+        return [build_grid(p).n, p.omega_max, p.grid_refine]
+    return [p.n_omega, p.omega_max]
 
 
 def matsubara_critical(p, quantity: str) -> dict:
@@ -117,6 +151,20 @@ def solve(params, petsc_options=None, quantity: str = "delta0", seed: float = 0.
     if quantity != "delta0":
         raise ParameterError("--quantity Tc with an Eliashberg model: use `nepsolve critical --quantity Tc`")
     return api.solve_gap(params, petsc_options, seed=seed, fallback=fallback, warmup=warmup, deflate=deflate)
+
+
+def solve_flat_band(params, petsc_options=None, quantity: str = "delta0", seed: float = 0.1, fallback: bool = True,
+                    warmup: int = 0, deflate: bool = True, start: str = "eigen", **_ignored) -> dict:
+    """The flat-band gap: start 'eigen' (default) from the critical eigenvector with a BCS amplitude
+    (gap_strategy.seeded_gap; the seed-and-deflate search if that finds no gap), start 'seed' the
+    seed-and-deflate search alone (api.solve_gap)."""
+    if start == "seed":
+        return solve(params, petsc_options, quantity, seed, fallback, warmup, deflate)
+    if quantity != "delta0":
+        raise ParameterError("--quantity Tc with an Eliashberg model: use `nepsolve critical --quantity Tc`")
+    from .gap_strategy import seeded_gap
+
+    return seeded_gap(params, petsc_options, seed=seed, fallback=fallback, warmup=warmup, deflate=deflate)
 
 
 def write_solution(path, result: dict) -> None:

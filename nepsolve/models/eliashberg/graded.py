@@ -21,21 +21,25 @@ from ...physics.params import EliashbergParams
 from .flatband import PI, FlatBandEliashberg, GapOperator
 
 GROWTH = 0.05          # spacing growth per cell away from a feature (÷ grid_refine)
-H_MAX = 0.1            # largest spacing [Ω] (÷ grid_refine)
-TABLE_H_MAX = 0.02     # largest spacing of the kernel tables [Ω]
+H_MAX = 0.1            # largest spacing [Ω] up to |ω| = PIVOT, ∝ |ω| beyond (÷ grid_refine)
+PIVOT = 4.0
+REPLICAS = 3           # boson replicas kΩ, k ≤ 3, get their own patches
+GAP_PATCH = 8.0        # the gap-edge patch: spacing γ/5 over grid_gap ± 8γ (the solver keeps the edge within ±2γ)
+TABLE_H_MAX = 0.02     # largest spacing of the kernel tables [Ω] up to |ν| = PIVOT, ∝ |ν| beyond
 
 
 def grid_features(p: EliashbergParams) -> list[Feature]:
     """Where the electron functions need resolution (spacings ∝ 1/(GRID_FACTOR·grid_refine), spec §8.1):
-    ω = 0 (T = grid_T over ±10T, the electron rate γ over ±4γ), the gap edge ±grid_gap (γ), the boson
+    ω = 0 (T = grid_T over ±10T, the electron rate γ over ±4γ), the gap edge ±grid_gap (γ over ±8γ), the boson
     peaks ±Ω (κ + max(T, γ), over the thresholds ±(Ω + Δ)), the drive ±ω_d (σ_d)."""
     f = p.GRID_FACTOR * p.grid_refine
     T = p.grid_T
     feats = [Feature(0.0, 10.0 * T, T / f), Feature(0.0, 4.0 * p.gamma, p.gamma / f)]
     width_b = p.kappa + max(T, p.gamma)
-    feats.append(Feature(p.Omega, 6.0 * width_b + p.grid_gap, width_b / f))
+    for k in range(1, REPLICAS + 1):        # the boson peak and its multi-boson replicas kΩ (width ~ kκ)
+        feats.append(Feature(k * p.Omega, 6.0 * k * width_b + p.grid_gap, k * width_b / f))
     if p.grid_gap > 0:
-        feats.append(Feature(p.grid_gap, 4.0 * p.gamma, p.gamma / f))
+        feats.append(Feature(p.grid_gap, GAP_PATCH * p.gamma, p.gamma / f))
     if p.drive_n > 0:
         feats.append(Feature(p.drive_omega, 3.0 * p.drive_sigma, p.drive_sigma / f))
     return feats
@@ -43,7 +47,7 @@ def grid_features(p: EliashbergParams) -> list[Feature]:
 
 def build_grid(p: EliashbergParams) -> GradedGrid:
     r = p.grid_refine
-    return GradedGrid.build(float(p.omega_max), grid_features(p), H_MAX / r, 1.0 + GROWTH / r)
+    return GradedGrid.build(float(p.omega_max), grid_features(p), H_MAX / r, 1.0 + GROWTH / r, PIVOT)
 
 
 def kernel_tables(boson: EinsteinBoson, p: EliashbergParams, X: float) -> dict:
@@ -55,7 +59,7 @@ def kernel_tables(boson: EinsteinBoson, p: EliashbergParams, X: float) -> dict:
         feats.append(Feature(p.drive_omega, 4.0 * p.drive_sigma, p.drive_sigma / 8.0))
 
     def table(k):
-        return KernelTable(k, X, feats, TABLE_H_MAX)
+        return KernelTable(k, X, feats, TABLE_H_MAX, pivot=PIVOT)
 
     return {"n": table(boson.noise), "a": table(boson.eliashberg_function),
             "Lam": (table(lambda v: boson.coupling_retarded(v).real),
@@ -165,3 +169,40 @@ class GradedGapOperator(GapOperator):
         u = phi / self.omega_tilde
         c = self._model.conv
         return 0.5j * PI * c(u, "n") - 0.5 * c(self.F_el * u.real, "Lam")
+
+    def matvec(self, y: np.ndarray) -> np.ndarray:
+        if self._matrix is None:
+            self._matrix = self.matrix()
+        return self._matrix @ y
+
+    _matrix = None
+
+    def matrix(self) -> np.ndarray:
+        """The operator as a real matrix in its sector's representation, assembled from the weight matrices in
+        O(N²) (column scalings and folds; no products): with q = 1/ω̃ and u = qφ,
+            Re 𝓛 = −(π/2)W_n Im u − (1/2)W_ΛR (F Re u),   Im 𝓛 = (π/2)W_n Re u − (1/2)W_ΛI (F Re u),
+        rows ω ≥ 0 (Re) and ω > 0 (Im) kept in the 'even' sector, whose columns fold φ(−ω) = φ(ω)*."""
+        unit, g = self._model.conv.unit, self._model.conv.factor
+        Wn, (WLr, WLi) = unit.weights["n"][0], unit.weights["Lam"]
+        q = 1.0 / self.omega_tilde
+        Fq_r, Fq_i = self.F_el * q.real, self.F_el * q.imag
+        m, even = self.m, self.sector == "even"
+        rows_r = slice(m, None) if even else slice(None)
+        rows_i = slice(m + 1, None) if even else slice(None)
+        b_rr = -0.5 * PI * Wn[rows_r] * q.imag - 0.5 * WLr[rows_r] * Fq_r
+        b_ri = -0.5 * PI * Wn[rows_r] * q.real + 0.5 * WLr[rows_r] * Fq_i
+        b_ir = 0.5 * PI * Wn[rows_i] * q.real - 0.5 * WLi[rows_i] * Fq_r
+        b_ii = -0.5 * PI * Wn[rows_i] * q.imag + 0.5 * WLi[rows_i] * Fq_i
+        if even:
+            b_rr, b_ir = self._fold(b_rr, +1), self._fold(b_ir, +1)       # Re φ even in ω
+            b_ri, b_ii = self._fold(b_ri, -1), self._fold(b_ii, -1)       # Im φ odd in ω
+        return g * np.block([[b_rr, b_ri], [b_ir, b_ii]])
+
+    def _fold(self, B: np.ndarray, parity: int) -> np.ndarray:
+        """Columns of B acting on f(ω_j) folded onto f(ω ≥ 0) (parity +1) or f(ω > 0) (parity −1, f(0) = 0)."""
+        m = self.m
+        if parity > 0:
+            out = B[:, m:].copy()
+            out[:, 1:] += B[:, m - 1::-1]
+            return out
+        return B[:, m + 1:] - B[:, m - 1::-1]

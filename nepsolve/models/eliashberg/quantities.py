@@ -10,6 +10,7 @@ import numpy as np
 
 
 from ...registry import scalar_observables  # noqa: F401  (re-exported: the record's observable fields)
+from . import commands
 from .graded import build_grid
 
 
@@ -23,12 +24,15 @@ def _status(result: dict, value: float) -> tuple[str, str | None]:
 
 
 GRID_OBSERVABLES = {"grid_n_omega": ("1", "real-frequency points of the grid the point used (chosen when not given)"),
-                    "grid_omega_max": ("Omega", "half-range of the frequency grid the point used")}
+                    "grid_omega_max": ("Omega", "half-range of the frequency grid the point used"),
+                    "grid_error_estimate": ("1", "a-posteriori relative error estimate of the value from one grid "
+                                                 "refinement (graded grids; NaN when not estimated)")}
 
 
-def _grid_fields(params) -> dict:
+def _grid_fields(params, result: dict) -> dict:
     n = params.n_omega if params.n_omega is not None else build_grid(params).n      # graded: its node count
-    return {"grid_n_omega": float(n), "grid_omega_max": float(params.omega_max)}
+    return {"grid_n_omega": float(n), "grid_omega_max": float(params.omega_max),
+            "grid_error_estimate": float(result.get("grid_error_estimate", float("nan")))}
 
 
 def _critical_record(result: dict, key: str, observables) -> dict:
@@ -53,33 +57,31 @@ def _critical_record(result: dict, key: str, observables) -> dict:
 def lambda_c_record(observables=()):
     """Quantity function: the critical coupling λ_c (eigen route, api.critical_coupling)."""
     def compute(params, petsc_options=None, comm=None) -> dict:
-        from ... import api
-
-        return {**_critical_record(api.critical_coupling(params, petsc_options, comm=comm), "lambda_c", observables),
-                **_grid_fields(params)}
+        r = commands.critical_value(params, "lambda_c", petsc_options, comm=comm)
+        return {**_critical_record(r, "lambda_c", observables), **_grid_fields(params, r)}
     return compute
 
 
 def t_c_record(observables=()):
     """Quantity function: the critical temperature T_c at fixed λ (api.critical_temperature)."""
     def compute(params, petsc_options=None, comm=None) -> dict:
-        from ... import api
-
-        return {**_critical_record(api.critical_temperature(params, petsc_options), "T_c", observables),
-                **_grid_fields(params)}
+        r = commands.critical_value(params, "T_c", petsc_options)
+        return {**_critical_record(r, "T_c", observables), **_grid_fields(params, r)}
     return compute
 
 
-def delta0_record(observables=()):
-    """Quantity function: the gap edge Δ0 of the nonlinear solution (api.solve_gap)."""
+def delta0_record(observables=(), seeded: bool = False):
+    """Quantity function: the gap edge Δ0 of the nonlinear solution (api.solve_gap; `seeded`: the flat-band
+    strategy that starts from the critical eigenvector, gap_strategy.seeded_gap)."""
     def compute(params, petsc_options=None, comm=None) -> dict:
         from ... import api
+        from .gap_strategy import seeded_gap
 
-        r = api.solve_gap(params, petsc_options)
+        r = seeded_gap(params, petsc_options) if seeded else api.solve_gap(params, petsc_options)
         status, _ = _status(r, r["delta0"])
         return {"value": r["delta0"] if status != "failed" else float("nan"), "status": status,
                 "iterations": r["iterations"], "snes_reason": r["snes_reason_code"],
                 "snes_reason_name": r["snes_reason"], "residual_norm": r["residual_norm"],
                 "message": r["message"] or r["snes_reason"], **scalar_observables(r, observables),
-                **_grid_fields(params)}
+                **_grid_fields(params, r)}
     return compute

@@ -46,7 +46,7 @@ def frequency_cost(params: dict, quantity: str) -> float:
     return 6e-5 * n * math.log2(n) / 12.0 * kinetic * _QUANTITY_COST[quantity]
 
 
-def eliashberg_quantities(observables=(), multi_rank_lambda_c: bool = False) -> dict:
+def eliashberg_quantities(observables=(), multi_rank_lambda_c: bool = False, seeded_delta0: bool = False) -> dict:
     """λ_c, T_c and Δ0 of an Eliashberg model as registry quantities."""
     return {
         "lambda_c": Quantity("lambda_c", lambda_c_record(observables), "1",
@@ -54,7 +54,7 @@ def eliashberg_quantities(observables=(), multi_rank_lambda_c: bool = False) -> 
                              multi_rank=multi_rank_lambda_c),
         "T_c": Quantity("T_c", t_c_record(observables), "Omega",
                         "critical electron-bath temperature T_c at fixed lam (T_b/T_el fixed)"),
-        "delta0": Quantity("delta0", delta0_record(observables), "Omega",
+        "delta0": Quantity("delta0", delta0_record(observables, seeded_delta0), "Omega",
                            "gap edge Delta0 of the nonlinear solution, Re Delta(Delta0) = Delta0 (0: normal)"),
     }
 
@@ -66,14 +66,14 @@ SPEC = register(ModelSpec(
     energy_unit="Omega",
     units_text=UNITS_TEXT,
     conventions=CONVENTIONS,
-    quantities=eliashberg_quantities(),
+    quantities=eliashberg_quantities(seeded_delta0=True),
     observables=GRID_OBSERVABLES,
     cost=frequency_cost,
     keys_heading="--model eliashberg:",
     build=lambda params, **_: GradedFlatBand(params) if params.graded else FlatBandEliashberg(params),
     critical=commands.critical,
     refines=True,
-    solve=commands.solve,
+    solve=commands.solve_flat_band,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
     array_units=ARRAY_UNITS,
