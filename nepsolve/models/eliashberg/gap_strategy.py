@@ -100,7 +100,7 @@ def _is_gapped(problem, res) -> bool:
 
 def seeded_gap(params, petsc_options=None, tol: float = 1e-10, **fallback_kw) -> dict:
     """Δ0 of the flat-band NESS by the strategy of the module docstring; the same result dict as
-    api.solve_gap, plus `stages`, `seed` (ρ, ρ(2T), λ_eff, T_c and Δ estimates) and, on graded grids,
+    api.solve_gap, plus `start`, `stages`, `seed` (ρ, ρ(2T), λ_eff, T_c and Δ estimates) and, on graded grids,
     `grid_error_estimate`, `grids` and `grid_values`."""
     t0 = time.perf_counter()
     stages = []
@@ -110,53 +110,47 @@ def seeded_gap(params, petsc_options=None, tol: float = 1e-10, **fallback_kw) ->
     op = model.gap_operator(state)
     eig = eigen.leading_real_eigenvalue(op)
     stages.append({"stage": "eigen", "matvecs": eig.matvecs})
+    seed_info = {"rho": eig.rho}
+    p, res, start = params, None, "eigen"
     if not (np.isfinite(eig.rho) and eig.rho > 1.0):
-        out = api.solve_gap(params, petsc_options, tol=tol, **fallback_kw)
-        out["stages"] = stages + [{"stage": "deflated search (rho <= 1)", "function_evals": out["function_evals"]}]
-        out["seed"] = {"rho": eig.rho}
-        out["wall_time"] = time.perf_counter() - t0
-        return out
-    d_est, seed_info = bcs_gap_estimate(params, eig.rho, api.NormalStateSolver(petsc_options), eig.vector)
-    seed_info["delta_estimate"] = d_est
-    stages.append({"stage": "eigen at 2T"})
-    seed_state = (model, op, eig.vector, d_est)
-    if params.graded:                                  # a patch resolving γ at the estimated gap edge
-        p = params.pinned().replace(grid_gap=d_est)
-        model, problem, res = _solve_at(p, petsc_options, tol, seed_state=seed_state)
+        start = "seed (rho <= 1)"
     else:
-        p = params
-        model, problem, res = _solve_at(p, petsc_options, tol, seed_state=seed_state, prebuilt=(model, state))
-    stages.append({"stage": "newton-krylov from the eigen seed", "function_evals": res.function_evals,
-                   "reason": res.reason_name})
-    if not _is_gapped(problem, res):
+        d_est, more = bcs_gap_estimate(params, eig.rho, api.NormalStateSolver(petsc_options), eig.vector)
+        seed_info.update(more, delta_estimate=d_est)
+        stages.append({"stage": "eigen at 2T"})
+        if params.fel_mode == "kinetic":
+            # self-consistent F_el: Newton–Krylov from the eigen seed diverged on the NESS tested (its Keldysh
+            # block is the normal state's); the seed-and-deflate search with the BCS amplitude as φ0 converges
+            fallback_kw = {**fallback_kw, "seed": d_est}
+            start = "seed (BCS amplitude; kinetic F_el)"
+        else:
+            seed_state = (model, op, eig.vector, d_est)
+            if params.graded:                              # a patch resolving γ at the estimated gap edge
+                p = params.pinned().replace(grid_gap=d_est)
+                model, problem, res = _solve_at(p, petsc_options, tol, seed_state=seed_state)
+            else:
+                model, problem, res = _solve_at(p, petsc_options, tol, seed_state=seed_state, prebuilt=(model, state))
+            stages.append({"stage": "newton-krylov from the eigen seed", "function_evals": res.function_evals,
+                           "reason": res.reason_name})
+            if not _is_gapped(problem, res):
+                res, start = None, "seed (the eigen seed found no gap)"
+    if res is None:                                        # the seed-and-deflate search of api.solve_gap
         out = api.solve_gap(params, petsc_options, tol=tol, **fallback_kw)
-        out["stages"] = stages + [{"stage": "deflated search", "function_evals": out["function_evals"]}]
-        out["seed"] = seed_info
-        out["function_evals"] = sum(s.get("function_evals") or 0 for s in out["stages"])
-        out["wall_time"] = time.perf_counter() - t0
-        return out
+        stages.append({"stage": "deflated search", "function_evals": out["function_evals"]})
+        out.update(start=start, stages=stages, seed=seed_info,
+                   function_evals=sum(s.get("function_evals") or 0 for s in stages))
+        if not (params.graded and out["superconducting"] and out["delta0"] > 0):
+            out["wall_time"] = time.perf_counter() - t0
+            return out
+        problem = model.gap_problem(state)                 # carried to the gap-edge grid below
+        x = _packed(problem, out["arrays"])
+        p = params.pinned().replace(grid_gap=out["delta0"])
+        model, problem, res = _solve_at(p, petsc_options, tol, x_from=(x, model, problem))
+        stages.append({"stage": "moved to a grid with the gap-edge patch", "function_evals": res.function_evals,
+                       "reason": res.reason_name})
     extra = {}
     if params.graded:
-        for _ in range(3):                                     # the gap-edge patch where the edge is
-            d0 = problem.solution(res.x)["delta0"]
-            if d0 <= 0 or abs(d0 - p.grid_gap) <= GAP_PATCH_TOL * p.gamma:
-                break
-            p = p.replace(grid_gap=d0)
-            model, problem, res = _solve_at(p, petsc_options, tol, x_from=(res.x, model, problem))
-            stages.append({"stage": f"re-gridded at the gap edge {d0:.6g}", "function_evals": res.function_evals,
-                           "reason": res.reason_name})
-        coarse = problem.solution(res.x)["delta0"]
-        fine_p = p.replace(grid_refine=2 * p.grid_refine)
-        model, problem, res = _solve_at(fine_p, petsc_options, tol, x_from=(res.x, model, problem))
-        stages.append({"stage": "refined grid (error estimate)", "function_evals": res.function_evals,
-                       "reason": res.reason_name})
-        fine = problem.solution(res.x)["delta0"]
-        extra = {"grids": [[int(api.build_model(q).grid.n), q.grid_refine] for q in (p, fine_p)],
-                 "grid_values": [coarse, fine]}
-        if res.converged and fine > 0 and coarse > 0:
-            extra["delta0_richardson"] = fine + (fine - coarse) / 3.0
-            extra["grid_error_estimate"] = abs(fine - coarse) / 3.0 / fine
-        p = fine_p
+        p, model, problem, res, extra = _graded_refinement(p, petsc_options, tol, model, problem, res, stages)
     obs = problem.solution(res.x)
     phi_max = float(np.max(np.abs(obs["phi"])))
     delta0 = extra.get("delta0_richardson", obs["delta0"]) if res.converged else float("nan")
@@ -165,6 +159,37 @@ def seeded_gap(params, petsc_options=None, tol: float = 1e-10, **fallback_kw) ->
             "gapless": bool(res.converged and phi_max > api.PHI_THRESHOLD and obs["delta0"] == 0.0),
             "phi_max": phi_max, **res.summary(),
             "function_evals": sum(s.get("function_evals") or 0 for s in stages),
-            "method": "eigen-seeded-newton-krylov", "attempts": res.attempts, "message": res.message,
+            "start": start, "attempts": res.attempts, "message": res.message,
             "stages": stages, "seed": seed_info, **extra,
             "wall_time": time.perf_counter() - t0, "params": p.as_dict(), "arrays": obs}
+
+
+def _packed(problem, arrays) -> np.ndarray:
+    """The packed unknowns of a solution given by its observables (Σ_0 = ω − ω̃, φ, K)."""
+    K = (arrays["K0"], arrays["K1"]) if problem.kinetic else None
+    return problem.pack(arrays["omega"] - arrays["omega_tilde"], arrays["phi"], K)
+
+
+def _graded_refinement(p, petsc_options, tol, model, problem, res, stages):
+    """Graded grids: the gap-edge patch re-centred on the edge found (at most three times), then one refinement
+    (grid_refine × 2) for the error estimate and the Richardson value (module docstring, step 5)."""
+    for _ in range(3):
+        d0 = problem.solution(res.x)["delta0"]
+        if d0 <= 0 or abs(d0 - p.grid_gap) <= GAP_PATCH_TOL * p.gamma:
+            break
+        p = p.replace(grid_gap=d0)
+        model, problem, res = _solve_at(p, petsc_options, tol, x_from=(res.x, model, problem))
+        stages.append({"stage": f"re-gridded at the gap edge {d0:.6g}", "function_evals": res.function_evals,
+                       "reason": res.reason_name})
+    coarse = problem.solution(res.x)["delta0"]
+    fine_p = p.replace(grid_refine=2 * p.grid_refine)
+    model, problem, res = _solve_at(fine_p, petsc_options, tol, x_from=(res.x, model, problem))
+    stages.append({"stage": "refined grid (error estimate)", "function_evals": res.function_evals,
+                   "reason": res.reason_name})
+    fine = problem.solution(res.x)["delta0"]
+    extra = {"grids": [[int(api.build_model(q).grid.n), q.grid_refine] for q in (p, fine_p)],
+             "grid_values": [coarse, fine]}
+    if res.converged and fine > 0 and coarse > 0:
+        extra["delta0_richardson"] = fine + (fine - coarse) / 3.0
+        extra["grid_error_estimate"] = abs(fine - coarse) / 3.0 / fine
+    return fine_p, model, problem, res, extra

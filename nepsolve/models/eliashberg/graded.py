@@ -61,17 +61,21 @@ def kernel_tables(boson: EinsteinBoson, p: EliashbergParams, X: float) -> dict:
     def table(k):
         return KernelTable(k, X, feats, TABLE_H_MAX, pivot=PIVOT)
 
-    return {"n": table(boson.noise), "a": table(boson.eliashberg_function),
-            "Lam": (table(lambda v: boson.coupling_retarded(v).real),
-                    table(lambda v: boson.coupling_retarded(v).imag))}
+    tables = {"n": table(boson.noise), "a": table(boson.eliashberg_function),
+              "Lam": (table(lambda v: boson.coupling_retarded(v).real),
+                      table(lambda v: boson.coupling_retarded(v).imag))}
+    if p.drive_n > 0:                         # the drive's part of n, for the kinetic equation's balance
+        thermal = EinsteinBoson(boson.lam, p.kappa, p.T_b, 0.0, p.drive_omega, p.drive_sigma, p.Omega)
+        tables["n_drive"] = table(lambda v: boson.noise(v) - thermal.noise(v))
+    return tables
 
 
 _UNIT_CACHE: dict = {}
 _UNIT_CACHE_SIZE = 4
 
 
-def unit_convolver(p: EliashbergParams) -> tuple[ProductConvolver, float]:
-    """Product-integration weights of the kernels at unit g²N0, and ∫n dν/g²N0: the kernels are linear in the
+def unit_convolver(p: EliashbergParams) -> tuple[ProductConvolver, dict]:
+    """Product-integration weights of the kernels at unit g²N0, and their integrals ∫k dν: the kernels are linear in the
     coupling, so a λ search reuses them (cached for the last few grid/boson parameter sets)."""
     key = (p.omega_max, p.grid_refine, p.grid_T, p.grid_gap, p.gamma, p.kappa, p.T_b, p.drive_n, p.drive_omega,
            p.drive_sigma, p.Omega)
@@ -82,7 +86,8 @@ def unit_convolver(p: EliashbergParams) -> tuple[ProductConvolver, float]:
         boson = EinsteinBoson(1.0, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
         unit = EinsteinBoson(boson.lam / boson.g2N0, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
         tables = kernel_tables(unit, p, 2.0 * grid.half_range + 1.0)
-        _UNIT_CACHE[key] = (ProductConvolver(grid, tables), tables["n"].K1_plus_inf)
+        totals = {k: t.K1_plus_inf for k, t in tables.items() if not isinstance(t, tuple)}
+        _UNIT_CACHE[key] = (ProductConvolver(grid, tables), totals)
     return _UNIT_CACHE[key]
 
 
@@ -107,12 +112,13 @@ class GradedFlatBand(FlatBandEliashberg):
         self.a = self.boson.eliashberg_function(w)
         self.n = self.boson.noise(w)
         self.Lam = self.boson.coupling_retarded(w)
-        unit, n_total = unit_convolver(p)
+        unit, totals = unit_convolver(p)
         self.conv = ScaledConvolver(unit, self.boson.g2N0)
         self.w_ext = w                                       # the distribution lives on the base grid
         self.F_bath_ext = self.F_bath = fermion_F(w, p.T_el)
-        self.n_total = self.boson.g2N0 * n_total             # ∫n dν, exact
+        self.n_total = self.boson.g2N0 * totals["n"]         # ∫n dν, exact
         self.Gamma_b = 0.5 * PI * self.n_total
+        self._balance = self._thermal_balance(self.boson.g2N0 * totals.get("n_drive", 0.0))
 
     # ---------------------------------------------------------------- discretization hooks
     def base_part(self, F_ext):
@@ -130,9 +136,27 @@ class GradedFlatBand(FlatBandEliashberg):
         return [self.conv(f, k, far) for k in kernels]
 
     # ---------------------------------------------------------------- electron distribution (§3.2)
+    def _thermal_balance(self, n_drive_total: float):
+        """What the kinetic convolutions need of F_0 = tanh(ω/2T_b), the distribution in balance with the boson
+        bath: (a∗F_0), and (n∗F_0) through detailed balance (below), the drive's part by product integration."""
+        F0 = fermion_F(self.omega, self.params.T_b)
+        aF0 = self.conv(F0, "a", (-1.0, 1.0)).real
+        nF0 = F0 * (self.n_total - n_drive_total + aF0)
+        if self.params.drive_n > 0:
+            nF0 = nF0 + self.conv(F0, "n_drive", (-1.0, 1.0)).real
+        return F0, nF0
+
     def _kinetic_convolutions(self, F):
-        """(n∗F)(ω) and (a∗F)(ω) on [−L, L], with F ≡ sgn ω beyond."""
-        return self.conv(F, "n", (-1.0, 1.0)).real, self.conv(F, "a", (-1.0, 1.0)).real
+        """(n∗F)(ω) and (a∗F)(ω) on [−L, L], with F ≡ sgn ω beyond.
+
+        Discrete detailed balance: for the thermal noise n_th = coth(ν/2T_b) a(ν) and F_0 = tanh(ω/2T_b) the
+        kernel K_NT of spec §3.2 vanishes pointwise, so (n_th∗F_0)(ω) = F_0(ω)[∫n_th + (a∗F_0)(ω)] exactly.
+        n∗F is formed as that (with the discrete a∗F_0), plus n∗(F − F_0) and the drive part n_d∗F_0 by
+        product integration: in equilibrium (F = F_0) the collision integral vanishes identically, as on the
+        uniform grid, instead of to O(h²)."""
+        F0, nF0 = self._balance
+        nF = nF0 + self.conv(F - F0, "n").real
+        return nF, self.conv(F, "a", (-1.0, 1.0)).real
 
     def normal_self_energy(self, F):
         """Σ_0^R(ω) = −iγ − iΓ_b + (1/2)∫dν F_el(ω−ν) Λ^R(ν) (spec §4.2)."""
