@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 GAUSS_ORDER = 8
+MAX_NODES = 200_000        # per half-range: a guard (the features bound the count to O(log(L/h_min)) per feature)
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,15 @@ def graded_positive_nodes(L: float, features, h_max: float, growth: float, pivot
 
     nodes = [0.0]
     w = 0.0
-    while True:
+    while len(nodes) <= MAX_NODES:
         h = spacing(w + 0.5 * spacing(w))
         if w + 1.5 * h >= L:          # last cell: end exactly at L (stretched by at most half a cell)
             nodes.append(L)
             break
         w += h
         nodes.append(w)
+    else:
+        raise ValueError(f"a graded grid on [0, {L:g}] with these features would need more than {MAX_NODES} nodes")
     return np.array(nodes)
 
 
@@ -223,15 +226,16 @@ class ProductConvolver:
         """W_ij = ∫dx hat_j(x) k(ω_i − x) from K1, K2 at the differences (rows ω_i ≥ 0 computed; the rows
         ω_i < 0 follow from the kernel's parity: W_{−i,−j} = ±W_ij)."""
         h = np.diff(w)
-        y = w[m:, None] - w[None, :]                         # ω_i − x_j, ω_i ≥ 0
-        K1, K2 = table.evaluate(y)
-        D2 = (K2[:, :-1] - K2[:, 1:]) / h[None, :]           # (1/h_j)∫_{x_j}^{x_j+1} K1(ω − x)dx
-        half = np.zeros_like(y)
-        half[:, :-1] += K1[:, :-1] - D2                      # hat_j on its right cell
-        half[:, 1:] += D2 - K1[:, 1:]                        # hat_{j+1} on its left cell
         W = np.empty((w.size, w.size))
-        W[m:] = half
-        W[:m] = table.parity * half[:0:-1, ::-1]
+        for lo in range(m, w.size, 256):                     # row blocks ω_i ≥ 0: bounded temporaries
+            hi = min(lo + 256, w.size)
+            K1, K2 = table.evaluate(w[lo:hi, None] - w[None, :])     # at ω_i − x_j
+            D2 = (K2[:, :-1] - K2[:, 1:]) / h[None, :]       # (1/h_j)∫_{x_j}^{x_j+1} K1(ω − x)dx
+            block = W[lo:hi]
+            block[:, -1] = 0.0
+            block[:, :-1] = K1[:, :-1] - D2                  # hat_j on its right cell
+            block[:, 1:] += D2 - K1[:, 1:]                   # hat_{j+1} on its left cell
+        W[:m] = table.parity * W[:m:-1, ::-1]
         return W
 
     def __call__(self, f: np.ndarray, kernel: str, outside=(0.0, 0.0)) -> np.ndarray:

@@ -71,7 +71,7 @@ def test_monitor_options_work_in_the_cli():
 
 
 def test_grid_advice_stays_in_the_allowed_range():
-    r = nepsolve("critical", "--set", "kappa=1e-9")
+    r = nepsolve("critical", "--set", "kappa=1e-9", "--set", "frequency_grid=uniform")
     assert r.returncode == 2 and "even the largest grid" in r.stderr and "raise 'kappa'" in r.stderr
     r = nepsolve("critical", "--set", "kappa=1e-3", "--set", "n_omega=8193")      # an explicit grid is checked
     assert r.returncode == 2 and "use n_omega >= 160001" in r.stderr
@@ -109,16 +109,20 @@ def test_a_grid_not_given_is_chosen_not_rejected():
 
     from nepsolve.physics.params import EliashbergParams
 
-    assert (EliashbergParams().n_omega, EliashbergParams().omega_max) == (8193, 16.0)
-    p = EliashbergParams(gamma=0.01)                 # 5·16/0.01 → 16001 points needed
-    assert p.n_omega == 16385 and p.dw <= 0.01 / 5 and p.auto_keys == {"n_omega", "omega_max"}
+    U = {"frequency_grid": "uniform"}                 # the uniform grid chosen when n_omega is not given
+    assert (EliashbergParams(**U).n_omega, EliashbergParams(**U).omega_max) == (8193, 16.0)
+    p = EliashbergParams(gamma=0.01, **U)            # 5·16/0.01 → 16001 points needed
+    assert p.n_omega == 16385 and p.dw <= 0.01 / 5 and p.auto_keys == {"n_omega", "omega_max", "grid_T"}
     assert p.replace(gamma=0.05).n_omega == 8193      # chosen again for the new parameters
-    assert EliashbergParams(drive_n=1.0, drive_omega=8.0).omega_max == 19.0
+    assert EliashbergParams(drive_n=1.0, drive_omega=8.0, **U).omega_max == 19.0
+    g = EliashbergParams(gamma=0.01)                 # nothing given: the graded grid (issue 13)
+    assert g.frequency_grid == "graded" and g.n_omega is None and g.omega_max == 64.0
+    assert g.auto_keys == {"frequency_grid", "n_omega", "omega_max", "grid_T"}
     with pytest.raises(Exception, match="use n_omega >= 16001"):
         EliashbergParams(gamma=0.01, n_omega=8193)
     r = nepsolve("critical", "--set", "gamma=0.01", "--set", "n_omega=2049", "--set", "omega_max=8", "--json")
     assert r.returncode == 2
     r = nepsolve("critical", "--model", "eliashberg", "--set", "gamma=0.02", "--set", "T_el=0.1", "--set", "T_b=0.1",
-                 "--set", "kappa=0.3", "--json")
+                 "--set", "kappa=0.3", "--set", "frequency_grid=uniform", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["params"]["n_omega"] == 8193

@@ -38,6 +38,7 @@ def grid_features(p: EliashbergParams) -> list[Feature]:
     width_b = p.kappa + max(T, p.gamma)
     for k in range(1, REPLICAS + 1):        # the boson peak and its multi-boson replicas kΩ (width ~ kκ)
         feats.append(Feature(k * p.Omega, 6.0 * k * width_b + p.grid_gap, k * width_b / f))
+        feats.append(Feature(k * p.Omega, 3.0 * k * p.kappa, 0.5 * k * p.kappa / p.grid_refine))   # a sharp mode
     if p.grid_gap > 0:
         feats.append(Feature(p.grid_gap, GAP_PATCH * p.gamma, p.gamma / f))
     if p.drive_n > 0:
@@ -53,7 +54,7 @@ def build_grid(p: EliashbergParams) -> GradedGrid:
 def kernel_tables(boson: EinsteinBoson, p: EliashbergParams, X: float) -> dict:
     """Antiderivative tables of the kernels n (even), a (odd), Λ^R (Re even, Im odd) on [−X, X] (spec §1.5):
     fine at ν = 0 (the coth of n at scale T_b), at ±Ω (κ) and at ±ω_d (σ_d)."""
-    feats = [Feature(0.0, 10.0 * p.T_b, min(p.T_b, p.kappa, 0.1) / 8.0),
+    feats = [Feature(0.0, 10.0 * p.T_b, min(p.T_b, 0.1) / 8.0),
              Feature(p.Omega, 10.0 * p.kappa, p.kappa / 8.0)]
     if p.drive_n > 0:
         feats.append(Feature(p.drive_omega, 4.0 * p.drive_sigma, p.drive_sigma / 8.0))
@@ -71,7 +72,7 @@ def kernel_tables(boson: EinsteinBoson, p: EliashbergParams, X: float) -> dict:
 
 
 _UNIT_CACHE: dict = {}
-_UNIT_CACHE_SIZE = 4
+_UNIT_CACHE_SIZE = 2        # weight sets of ~4 N² doubles each: 0.5 GB at N = 4000
 
 
 def unit_convolver(p: EliashbergParams) -> tuple[ProductConvolver, dict]:
