@@ -246,8 +246,12 @@ Prints the model's report (the gap delta0, SNES converged reason, iterations, re
 @click.option("--warmup", type=int, default=0, show_default=True,
               help="Anderson iterations before Newton–Krylov (0: none; Eliashberg models).")
 @click.option("--no-deflation", is_flag=True, help="Do not deflate the normal-state root (plain Newton from the seed).")
+@click.option("--start", type=click.Choice(["eigen", "seed"]), default="eigen", show_default=True,
+              help="Flat band: 'eigen' starts Newton–Krylov from the critical eigenvector with a BCS amplitude "
+                   "(ρ at T and 2T), falling back to the seed-and-deflate search; 'seed' is that search alone "
+                   "(--seed, --no-deflation apply to it).")
 def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, seed, no_fallback, warmup,
-          no_deflation):
+          no_deflation, start):
     spec = _offering(model, "solve")
     if quantity not in spec.solve_quantities:
         raise click.UsageError(f"--quantity {quantity}: --model {model} solves for {', '.join(spec.solve_quantities)} "
@@ -257,7 +261,7 @@ def solve(model, preset, sets, config, as_json, petsc_options, quantity, out, se
         _writable_out(out)
     try:
         result = spec.solve(p, petsc_options, quantity=quantity, seed=seed, fallback=not no_fallback,
-                            warmup=warmup, deflate=not no_deflation)
+                            warmup=warmup, deflate=not no_deflation, start=start)
     except ParameterError as err:         # e.g. a discretization the nonlinear set does not offer
         raise click.UsageError(str(err)) from None
     if out:
