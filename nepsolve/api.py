@@ -201,21 +201,22 @@ def critical_temperature(params, petsc_options=None, sector: str = "even",
     """T_c at fixed λ: both bath temperatures scaled together, T_b/T_el fixed (reported T_c is T_el).
     ξ-local kernel: the highest T_c over the rows (as for λ_c), with `xi_star`; `xi_row` pins a row.
 
-    The search stays on temperatures the grid resolves (Δω ≤ T/5, spec §8.1); a T_c below that
-    is reported as not found with the n_omega needed to look further down.
+    The search stays on temperatures the grid resolves (spacing ≤ T/5 where F_el steps, spec §8.1:
+    `lowest_resolved_T`); a T_c below that is reported as not found, saying how to look further down.
     """
     t0 = time.perf_counter()
     params = params.pinned()   # one grid for the whole search
     T_el0, T_b0 = params.T_el, params.T_b
     t_min = min(T_el0, T_b0)
-    lo = 5.0 * params.dw / t_min * (1 + 1e-9)
+    lo = params.lowest_resolved_T / t_min * (1 + 1e-9)
     hi = 10.0 / max(T_el0, T_b0)
     s, info = _crossing(lambda s: params.replace(T_el=s * T_el0, T_b=s * T_b0), 1.0, False, lo, hi,
                         petsc_options, sector, rtol, rows=_critical_rows(params, xi_row))
     if not info["converged"]:
         info["status"] = "no_crossing"
         if s != s:
-            info["message"] += f"; the grid resolves T_el >= {lo * T_el0:.3g} only: raise n_omega to look lower"
+            info["message"] += (f"; the grid resolves T_el >= {lo * T_el0:.3g} only: raise n_omega (graded: lower "
+                                f"grid_T) to look lower")
     return {"quantity": "T_c", "T_c": s * T_el0, "T_b_at_Tc": s * T_b0, **info,
             "wall_time": time.perf_counter() - t0, "params": params.as_dict()}
 
