@@ -79,8 +79,8 @@ def weak_coupling(quick: bool):
     line("uniform 800001 points, eigen seed", mid)
     print(f"     stages {mid['stages']}")
     if quick:
-        print("  (--quick: the old seed-and-deflate solve on the uniform grid skipped; measured 2026-12-06 under load:"
-              " 1527 s, deflated stage DIVERGED_MAX_IT after 2685 residual evaluations)")
+        print("  (--quick: the old seed-and-deflate solve on the uniform grid skipped; full run 2026-12-06, machine shared:"
+              " 3307 s, 2347 MB, deflated stage DIVERGED_MAX_IT after 3426 residual evaluations, then 260)")
         old = None
     else:
         old = run("gap", uni, start="seed")
