@@ -34,7 +34,8 @@ def test_two_ranks_share_points_and_match_a_serial_run(root):
 @pytest.mark.mpi
 @pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec on PATH")
 def test_xi_point_on_a_distributed_vec_matches_serial(root):
-    """One ξ-model point on 2 ranks (PETSc MPI Vec owned by rows): same normal state and λ_c."""
+    """One ξ-model point on 2 ranks (PETSc MPI Vec owned by rows; the eigen-solves by Krylov–Schur with the
+    basis split by rows): same normal state and λ_c as the serial run (ARPACK)."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(root)}
     out = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(root / "tests" / "mpi_xi_normal.py")],
                          capture_output=True, text=True, timeout=900, env=env)

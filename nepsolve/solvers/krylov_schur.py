@@ -1,25 +1,30 @@
 """Block Krylov–Schur with the Krylov basis split by rows over a group of ranks (ELIASHBERG_SPEC §6.1, §8.4).
 
-The few eigenvalues of largest real part of a real operator A, by thick-restart (Krylov–Schur, Stewart 2002)
-block Arnoldi — the method the spec names for SLEPc's EPS, written here for a group of ranks without SLEPc.
+The few eigenvalues of largest real part of a real operator A, by thick-restart (Krylov–Schur: Stewart,
+SIAM J. Matrix Anal. Appl. 23, 601 (2001)) block Arnoldi — the method the spec names for SLEPc's EPS,
+written here for a group of ranks without SLEPc.
 
 Krylov decomposition kept between restarts (p multiplied basis vectors, block size b):
 
     A V_p = V_p S + U Bᵀ,        [V_p U] orthonormal (n × (p + b)),  S (p × p),  B (p × b).
 
-Expansion: A U is orthogonalized column by column against the basis (classical Gram–Schmidt, one
-reorthogonalization) and appended, which extends V, S and B.  Restart at p ≥ ncv: the real Schur form
-S = Z T Zᵀ ordered with the eigenvalues of largest real part first; the leading `keep` Schur vectors V Z₁
-are kept with S ← T₁₁, Bᵀ ← Bᵀ Z₁ (the decomposition stays exact).  A Ritz pair (θ, V y) of S has the
-residual ‖A V y − θ V y‖ = ‖Bᵀ y‖ (ARPACK's estimate; converged when ≤ tol·max(ε^⅔, |θ|)).
+Expansion: A U is orthogonalized column by column against the basis (classical Gram–Schmidt with the
+DGKS reorthogonalization) and appended, which extends V, S and B.  A Ritz pair (θ, V y) of S has the
+residual ‖A V y − θ V y‖ = ‖Bᵀ y‖ (ARPACK's estimate; converged when ≤ tol·max(ε^⅔, |θ|)); it is
+checked after every block step.  Restart at p ≥ ncv: the real Schur form S = Z T Zᵀ ordered with the
+eigenvalues of largest real part first; the leading Schur vectors V Z₁ (about half the basis) are kept
+with S ← T₁₁, Bᵀ ← Bᵀ Z₁ (the decomposition stays exact).
 
 Distribution: every vector is held as the local row slice of each rank (`RowGroup`).  Inner products of
 a column with the basis are one deterministic sum over the group per Gram–Schmidt pass (`RowGroup.sum`:
 all ranks get bitwise the same numbers, so the small projected problem, solved redundantly with
 numpy/scipy, and every branch taken agree on all ranks; loop exits are additionally agreed with an
-Allreduce).  The operator enters as `apply_block(U_local) → (A U)_local` on the local rows of a block.
-Block size 2 also resolves the doubly degenerate eigenvalues that a U(1)-symmetric (phase-rotation
-invariant) gap operator has: one start vector only sees one vector of each eigenplane.
+Allreduce, and the restart transformation and the final Ritz pairs are rank 0's, broadcast).  The operator enters as `apply_block(U_local) → (A U)_local` on the local rows of a block.
+
+Block size: b = 1 is the default.  b = 2 sees both vectors of a doubly degenerate eigenvalue from the
+start — the ξ gap operator has them: it commutes with the global phase rotation φ_12 → iφ_12,
+φ_21 → −iφ_21 (checked: ‖𝓛Jv − ρJv‖ ~ 1e-15, Jv ⊥ v) — where b = 1 finds the second only through
+rounding; but on that operator b = 2 needed about twice the matvecs for the same four eigenvalues.
 """
 from __future__ import annotations
 
@@ -79,6 +84,10 @@ class RowGroup:
         from mpi4py import MPI
 
         return bool(self.comm.allreduce(int(bool(flag)), op=MPI.MIN))
+
+    def same(self, obj):
+        """Rank 0's `obj` (small: the projected problem's results) on every rank."""
+        return obj if self.comm is None else self.comm.bcast(obj, root=0)
 
     def gather(self, x_local: np.ndarray) -> np.ndarray:
         """The full vector on every rank (Allgatherv of the row slices)."""
@@ -234,10 +243,12 @@ def _expand(apply_block, group, V, H, p, b, seed):
     return p + b
 
 
-def _restart(V, H, p, b, keep):
+def _restart(group, V, H, p, b, keep):
     """Keep the leading Schur vectors of S = H[:p, :p] (thick restart): V[:k] ← V Z₁, S ← T₁₁,
-    Bᵀ ← Bᵀ Z₁, the residual block U moves to V[k:k+b].  Returns (H, k)."""
-    T, Z, k = _ordered_schur(H[:p, :p], keep, p - b)
+    Bᵀ ← Bᵀ Z₁, the residual block U moves to V[k:k+b].  Rank 0's Schur form is used everywhere (the
+    inputs are bitwise equal on all ranks; this keeps the basis size agreed even if LAPACKs differ).
+    Returns (H, k)."""
+    T, Z, k = group.same(_ordered_schur(H[:p, :p], keep, p - b))
     V[:k] = Z[:, :k].T @ V[:p]
     V[k:k + b] = V[p:p + b]
     Hk = np.zeros_like(H)
@@ -246,7 +257,7 @@ def _restart(V, H, p, b, keep):
     return Hk, k
 
 
-def krylov_schur(apply_block, group: RowGroup, v0=None, nev: int = 4, block: int = 1, ncv: int = 24,
+def krylov_schur(apply_block, group: RowGroup, v0=None, nev: int = 4, block: int = 1, ncv: int = 20,
                  tol: float = 1e-10, max_restarts: int = 1000) -> KrylovSchurResult:
     """The `nev` eigenvalues of largest real part of A (module docstring), A given as `apply_block`
     (local rows of a block of b vectors → local rows of A times them; collective).  `ncv`: the basis size
@@ -272,7 +283,8 @@ def krylov_schur(apply_block, group: RowGroup, v0=None, nev: int = 4, block: int
             break
         if p >= ncv:
             keep = min(max(nev + b, (p + int(ok[:wanted].sum())) // 2), p - b)
-            H, p = _restart(V, H, p, b, keep)
+            H, p = _restart(group, V, H, p, b, keep)
             restarts += 1
+    vals, Y, res, ok = group.same((vals, Y, res, ok))
     idx = np.flatnonzero(ok[:wanted])
     return KrylovSchurResult(vals[idx], res[idx], matvecs, restarts, bool(ok[:wanted].all()), V[:p], Y[:, idx])
