@@ -19,7 +19,8 @@ Distribution: every vector is held as the local row slice of each rank (`RowGrou
 a column with the basis are one deterministic sum over the group per Gram–Schmidt pass (`RowGroup.sum`:
 all ranks get bitwise the same numbers, so the small projected problem, solved redundantly with
 numpy/scipy, and every branch taken agree on all ranks; loop exits are additionally agreed with an
-Allreduce, and the restart transformation and the final Ritz pairs are rank 0's, broadcast).  The operator enters as `apply_block(U_local) → (A U)_local` on the local rows of a block.
+Allreduce, and the restart transformation and the final Ritz pairs are rank 0's, broadcast).  The
+operator enters as `apply_block(U_local) → (A U)_local` on the local rows of a block.
 
 Block size: b = 1 is the default.  b = 2 sees both vectors of a doubly degenerate eigenvalue from the
 start — the ξ gap operator has them: it commutes with the global phase rotation φ_12 → iφ_12,
