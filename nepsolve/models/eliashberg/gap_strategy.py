@@ -23,6 +23,7 @@ import numpy as np
 
 from ... import api
 from ...solvers import eigen, snes
+from .graded import build_grid
 
 BCS_RATIO = 1.764          # Δ0/T_c of weak-coupling BCS
 GAP_PATCH_TOL = 2.0        # the gap-edge patch (±8γ, graded.GAP_PATCH) is centred within 2γ of the edge found
@@ -48,10 +49,9 @@ def eigen_seed(model, problem, op, vec, delta_est: float) -> np.ndarray:
     """Packed seed: normal Σ_0 (and Keldysh block) with φ = Δ_est Z(0) v/v(0) (step 3)."""
     phi = op.expand(vec)
     m = model.grid.m
-    wt0 = model.omega[m + 1] - problem.normal_state()[0][m + 1]
-    Z0 = float((wt0 / model.omega[m + 1]).real)
-    phi = phi / phi[m].real * delta_est * Z0
     sigma0, K = problem.normal_state()
+    Z0 = float(((model.omega[m + 1] - sigma0[m + 1]) / model.omega[m + 1]).real)
+    phi = phi / phi[m].real * delta_est * Z0
     return problem.pack(sigma0, phi.astype(complex), K)
 
 
@@ -187,7 +187,7 @@ def _graded_refinement(p, petsc_options, tol, model, problem, res, stages):
     stages.append({"stage": "refined grid (error estimate)", "function_evals": res.function_evals,
                    "reason": res.reason_name})
     fine = problem.solution(res.x)["delta0"]
-    extra = {"grids": [[int(api.build_model(q).grid.n), q.grid_refine] for q in (p, fine_p)],
+    extra = {"grids": [[build_grid(q).n, q.grid_refine] for q in (p, fine_p)],
              "grid_values": [coarse, fine]}
     if res.converged and fine > 0 and coarse > 0:
         extra["delta0_richardson"] = fine + (fine - coarse) / 3.0
