@@ -239,18 +239,24 @@ class ProductConvolver:
         return W
 
     def __call__(self, f: np.ndarray, kernel: str, outside=(0.0, 0.0)) -> np.ndarray:
-        """∫dx f(x) k(ω_i − x) for f on the nodes, f ≡ outside[0] below −L and outside[1] above L.
-        Real matrix products only (a real matrix times a complex vector would make numpy copy it)."""
+        """∫dx f(x) k(ω_i − x) for f on the nodes (last axis; leading axes are independent rows, all done in one
+        product), f ≡ outside[0] below −L and outside[1] above L (scalars or one value per row).  Real matrix
+        products only (a real matrix times a complex array would make numpy copy the matrix)."""
         mats = self.weights[kernel]
+        f = np.asarray(f)
+        shape = f.shape
+        rows = f.reshape(-1, shape[-1])
+        R = rows.shape[0]
         cplx = np.iscomplexobj(f)
-        X = np.stack([f.real, f.imag], axis=1) if cplx else np.asarray(f, dtype=float)[:, None]
+        X = np.concatenate([rows.real.T, rows.imag.T], axis=1) if cplx else np.asarray(rows.T, dtype=float)
         re = mats[0] @ X
-        out = re[:, 0] + 1j * re[:, 1] if cplx else re[:, 0]
+        out = re[:, :R] + 1j * re[:, R:] if cplx else re
         if len(mats) == 2:
             im = mats[1] @ X
-            out = out + (1j * im[:, 0] - im[:, 1] if cplx else 1j * im[:, 0])
-        if outside[0] != 0.0:
-            out = out + outside[0] * self.tail_minus[kernel]
-        if outside[1] != 0.0:
-            out = out + outside[1] * self.tail_plus[kernel]
+            out = out + (1j * im[:, :R] - im[:, R:] if cplx else 1j * im)
+        out = out.T.reshape(shape)
+        for value, tail in ((outside[0], self.tail_minus[kernel]), (outside[1], self.tail_plus[kernel])):
+            value = np.asarray(value)                    # a scalar, or one value per row
+            if np.any(value != 0.0):
+                out = out + value[..., None] * tail
         return out

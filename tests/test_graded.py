@@ -174,9 +174,10 @@ def test_graded_even_sector_holds_the_leading_eigenvalue_and_gap_symmetry(graded
 def test_graded_keys_are_checked():
     with pytest.raises(ParameterError, match="n_omega"):
         EliashbergParams(frequency_grid="graded", n_omega=4097)
-    with pytest.raises(ParameterError, match="frequency_grid"):
-        EliashbergXiParams(frequency_grid="graded")
-    assert EliashbergXiParams().frequency_grid == "uniform"
+    with pytest.raises(ParameterError, match="n_omega"):
+        EliashbergXiParams(frequency_grid="graded", n_omega=4097)
+    assert EliashbergXiParams(T_el=0.001, T_b=0.001).frequency_grid == "graded"
+    assert EliashbergXiParams(n_omega=4097).frequency_grid == "uniform"
     assert EliashbergParams(n_omega=4097, omega_max=12.0).frequency_grid == "uniform"
 
 

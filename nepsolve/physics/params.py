@@ -26,9 +26,10 @@ SPECS: dict[str, Spec] = {
     "fel_mode": Spec(str, "electron distribution: 'bath' (F_el = tanh(ω/2T_el)) or 'kinetic' (self-consistent)",
                      choices=("bath", "kinetic")),
     "frequency_grid": Spec(str, "real-frequency discretization: 'uniform' (n_omega equal steps, FFT convolutions: the "
-                           "reference) or 'graded' (nodes fine near ω = 0, the gap edge and ±Ω only, kernels integrated "
-                           "exactly: cost follows the physics scales; flat band only); not given: graded when n_omega is "
-                           "not given (flat band), else uniform", choices=("uniform", "graded")),
+                           "reference) or 'graded' (nodes fine near ω = 0, the gap edge, ±Ω and a band's edges only, "
+                           "kernels integrated exactly: cost follows the physics scales); not given: graded when n_omega "
+                           "is not given (flat band; ξ model: when a uniform grid would need > 16385 points), else "
+                           "uniform", choices=("uniform", "graded")),
     "n_omega": Spec(int, "uniform grid: number of real-frequency points (odd); not given: the model default (8193 flat "
                     "band, 4097 ξ model) if it resolves γ, κ, T and the drive (Δω ≤ scale/5), else the smallest "
                     "2^k + 1 that does", 65, 2**22 + 1, lo_open=False, odd=True),
@@ -70,6 +71,7 @@ class EliashbergParams(ValidatedParams):
     GRID_FACTOR = 5.0                   # Δω ≤ scale / GRID_FACTOR (spec §8.1)
     GRADED = True                       # the model has a graded-grid discretization
     GRADED_L = 64.0                     # its default half-range: truncation error ~1e-7 on λ_c (nodes ∝ log L)
+    GRADED_FROM = 0                     # no grid given: graded when a uniform grid would need more points than this
 
     def __post_init__(self):
         self.finish_auto()
@@ -81,7 +83,8 @@ class EliashbergParams(ValidatedParams):
         check_grid then says what to change)."""
         n_default, L_default = self.DEFAULT_GRID
         if self.frequency_grid is None:
-            object.__setattr__(self, "frequency_grid", "graded" if self.GRADED and self.n_omega is None else "uniform")
+            graded = self.GRADED and self.n_omega is None and self._uniform_points_needed(L_default) > self.GRADED_FROM
+            object.__setattr__(self, "frequency_grid", "graded" if graded else "uniform")
         if self.grid_T is None:
             object.__setattr__(self, "grid_T", min(self.T_el, self.T_b))
         if self.omega_max is None:
@@ -92,8 +95,7 @@ class EliashbergParams(ValidatedParams):
         if self.graded:
             return                       # the nodes follow from the scales (models.eliashberg.graded)
         if self.n_omega is None:
-            scale = min(self.resolution_scales().values())
-            need = 2 * int(np.ceil(self.GRID_FACTOR * float(self.omega_max) / scale)) + 1
+            need = self._uniform_points_needed(L_default)
             n = n_default
             if need > n:
                 n_max = int(self.specs()["n_omega"].hi)
@@ -103,6 +105,18 @@ class EliashbergParams(ValidatedParams):
     @property
     def graded(self) -> bool:
         return self.frequency_grid == "graded"
+
+    def _uniform_points_needed(self, L_default: float) -> int:
+        """Points of the uniform grid that resolves every scale (GRID_FACTOR per scale) on the default range."""
+        L = self.omega_max if self.omega_max is not None else L_default
+        if self.drive_n > 0:
+            L = max(L, float(np.ceil(2 * (self.drive_omega + 6 * self.drive_sigma))))
+        return 2 * int(np.ceil(self.GRID_FACTOR * float(L) / min(self.resolution_scales().values()))) + 1
+
+    def band_features(self) -> list[tuple[float, float, float]]:
+        """(centre, half-width, scale) of frequency structure a graded grid must resolve beyond the boson's and
+        ω = 0's (spacing scale/GRID_FACTOR, mirrored to −centre): none for the infinite flat band."""
+        return []
 
     @property
     def dw(self) -> float:
@@ -213,11 +227,45 @@ class EliashbergXiParams(EliashbergParams):
     glue: str = "on"
 
     DEFAULT_GRID = (4097, 12.0)
-    GRADED = False
+    # No grid given: uniform while it needs ≤ 16385 points, graded below that scale (T, γ, κ ≲ 0.007).  Measured
+    # (benchmarks/bench_graded.py --xi): on the ξ model's many rows the dense product integration costs N² per row
+    # and matvec, the FFT N log N, so at moderate scales the uniform grid is faster; the graded one never rejects.
+    GRADED_FROM = 16385
 
     @classmethod
     def specs(cls) -> dict[str, Spec]:
         return XI_SPECS
+
+    EDGE_RATE = 0.1                     # floor of the electron rate above the boson threshold [Ω] (graded grid)
+    LOW_BAND = 1.5                      # |ω| ≤ 1.5Ω: below the threshold the rate can be as small as γ
+
+    def band_features(self) -> list[tuple[float, float, float]]:
+        """Graded grid (spacing scale/GRID_FACTOR): the band edges ±W, where the cell-integrated resolvents have a
+        log (flat) or square-root (semicircle) edge broadened by the electron rate there (≥ γ + EDGE_RATE: above
+        the threshold the bosons add to γ); for the Lorentzian kernel the rows' resolvents peak near ω ≈ ξ_i/Z
+        with width w + γ, resolved where that width is not hidden by a larger rate, |ω| ≤ LOW_BAND.  (The ξ-local
+        rows are the model's own: `xi_row_features`.)"""
+        feats = []
+        if self.W < self.omega_max:
+            rate = self.gamma + self.EDGE_RATE
+            feats.append((self.W, 6.0 * rate, rate))
+        if self.kernel == "lorentzian":
+            top = min(self.W, self.LOW_BAND * self.Omega)
+            feats.append((0.5 * top, 0.5 * top + 4.0 * self.gamma, self.w + self.gamma))
+        return feats
+
+    def xi_row_features(self, rows) -> list[tuple[float, float, float]]:
+        """Graded grid of ξ-local rows: the pole of 1/(ω − ξ − Σ) lies in (0, ξ] (Z ≥ 1), sharp (width γ) below the
+        threshold; above it (ξ > LOW_BAND Ω) it is broadened by ≥ γ + EDGE_RATE."""
+        feats = []
+        for x in np.unique(np.abs(np.asarray(rows, dtype=float))):
+            low = min(float(x), self.LOW_BAND * self.Omega)
+            if low > 0:
+                feats.append((0.5 * low, 0.5 * low + 4.0 * self.gamma, self.gamma))
+            if x > self.LOW_BAND * self.Omega:
+                rate = self.gamma + self.EDGE_RATE
+                feats.append((float(x), 6.0 * rate, rate))
+        return feats
 
     @property
     def xi_inner(self) -> float:

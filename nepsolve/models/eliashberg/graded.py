@@ -28,10 +28,11 @@ GAP_PATCH = 8.0        # the gap-edge patch: spacing γ/5 over grid_gap ± 8γ (
 TABLE_H_MAX = 0.02     # largest spacing of the kernel tables [Ω] up to |ν| = PIVOT, ∝ |ν| beyond
 
 
-def grid_features(p: EliashbergParams) -> list[Feature]:
+def grid_features(p: EliashbergParams, extra=()) -> list[Feature]:
     """Where the electron functions need resolution (spacings ∝ 1/(GRID_FACTOR·grid_refine), spec §8.1):
     ω = 0 (T = grid_T over ±10T, the electron rate γ over ±4γ), the gap edge ±grid_gap (γ over ±8γ), the boson
-    peaks ±Ω (κ + max(T, γ), over the thresholds ±(Ω + Δ)), the drive ±ω_d (σ_d)."""
+    peaks ±Ω (κ + max(T, γ), over the thresholds ±(Ω + Δ)), the drive ±ω_d (σ_d); then the model's own
+    (`p.band_features`: a finite band's edges, ξ structure) and `extra` (the rows of one model)."""
     f = p.GRID_FACTOR * p.grid_refine
     T = p.grid_T
     feats = [Feature(0.0, 10.0 * T, T / f), Feature(0.0, 4.0 * p.gamma, p.gamma / f)]
@@ -43,12 +44,15 @@ def grid_features(p: EliashbergParams) -> list[Feature]:
         feats.append(Feature(p.grid_gap, GAP_PATCH * p.gamma, p.gamma / f))
     if p.drive_n > 0:
         feats.append(Feature(p.drive_omega, 3.0 * p.drive_sigma, p.drive_sigma / f))
+    feats += [Feature(c, w, h / f) for c, w, h in p.band_features()]
+    feats += [Feature(c, w, h / f) for c, w, h in extra]
     return feats
 
 
-def build_grid(p: EliashbergParams) -> GradedGrid:
+def build_grid(p: EliashbergParams, extra=()) -> GradedGrid:
+    """The graded nodes of a parameter set; `extra`: (centre, half-width, scale) of a model's own features."""
     r = p.grid_refine
-    return GradedGrid.build(float(p.omega_max), grid_features(p), H_MAX / r, 1.0 + GROWTH / r, PIVOT)
+    return GradedGrid.build(float(p.omega_max), grid_features(p, extra), H_MAX / r, 1.0 + GROWTH / r, PIVOT)
 
 
 def kernel_tables(boson: EinsteinBoson, p: EliashbergParams, X: float) -> dict:
@@ -75,15 +79,15 @@ _UNIT_CACHE: dict = {}
 _UNIT_CACHE_SIZE = 2        # weight sets of ~4 N² doubles each: 0.5 GB at N = 4000
 
 
-def unit_convolver(p: EliashbergParams) -> tuple[ProductConvolver, dict]:
+def unit_convolver(p: EliashbergParams, extra=()) -> tuple[ProductConvolver, dict]:
     """Product-integration weights of the kernels at unit g²N0, and their integrals ∫k dν: the kernels are linear in the
     coupling, so a λ search reuses them (cached for the last few grid/boson parameter sets)."""
     key = (p.omega_max, p.grid_refine, p.grid_T, p.grid_gap, p.gamma, p.kappa, p.T_b, p.drive_n, p.drive_omega,
-           p.drive_sigma, p.Omega)
+           p.drive_sigma, p.Omega, tuple(p.band_features()), tuple(extra))
     if key not in _UNIT_CACHE:
         if len(_UNIT_CACHE) >= _UNIT_CACHE_SIZE:
             _UNIT_CACHE.pop(next(iter(_UNIT_CACHE)))
-        grid = build_grid(p)
+        grid = build_grid(p, extra)
         boson = EinsteinBoson(1.0, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
         unit = EinsteinBoson(boson.lam / boson.g2N0, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
         tables = kernel_tables(unit, p, 2.0 * grid.half_range + 1.0)
@@ -102,23 +106,33 @@ class ScaledConvolver:
         return self.factor * self.unit(f, kernel, outside)
 
 
-class GradedFlatBand(FlatBandEliashberg):
-    """Flat-band model (electrons on a bath γ, T_el; Einstein boson κ, T_b; drive) on a graded grid."""
+class GradedEinsteinBath:
+    """What the graded models of an Einstein boson on its bath share (the graded counterpart of
+    flatband.EinsteinBathModel): nodes, boson spectra on them, the scaled product convolver `conv`, F_bath."""
 
-    def __init__(self, params: EliashbergParams):          # noqa: super().__init__ builds FFT grids: not called
-        self.params = p = params
-        self.grid = g = build_grid(p)
+    def _setup_graded(self, p: EliashbergParams, extra=()) -> dict:
+        """Set the grid, spectra and convolver for `p`; returns the kernels' integrals at unit coupling."""
+        self.params = p
+        self.grid = g = build_grid(p, extra)
         self.omega = w = g.omega
         self.boson = EinsteinBoson(p.lam, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
         self.a = self.boson.eliashberg_function(w)
         self.n = self.boson.noise(w)
         self.Lam = self.boson.coupling_retarded(w)
-        unit, totals = unit_convolver(p)
+        unit, totals = unit_convolver(p, extra)
         self.conv = ScaledConvolver(unit, self.boson.g2N0)
-        self.w_ext = w                                       # the distribution lives on the base grid
+        self.w_ext = w                                       # no extended grid: inputs live on the nodes
         self.F_bath_ext = self.F_bath = fermion_F(w, p.T_el)
         self.n_total = self.boson.g2N0 * totals["n"]         # ∫n dν, exact
         self.Gamma_b = 0.5 * PI * self.n_total
+        return totals
+
+
+class GradedFlatBand(GradedEinsteinBath, FlatBandEliashberg):
+    """Flat-band model (electrons on a bath γ, T_el; Einstein boson κ, T_b; drive) on a graded grid."""
+
+    def __init__(self, params: EliashbergParams):          # noqa: super().__init__ builds FFT grids: not called
+        totals = self._setup_graded(params)
         self._balance = self._thermal_balance(self.boson.g2N0 * totals.get("n_drive", 0.0))
 
     # ---------------------------------------------------------------- discretization hooks

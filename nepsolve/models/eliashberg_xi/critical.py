@@ -1,6 +1,6 @@
-"""The ξ model's side of the critical search: the rows of the ξ-local kernel (each row its own problem)
-and the decomposition of λ_c into full / glue off / heating off / both off (ELIASHBERG_SPEC §5.6, §9 T8).
-Energies in units of Ω = 1."""
+"""The ξ model's side of the critical search (the rows of the ξ-local kernel, each row its own problem)
+and the decomposition of λ_c into full / glue off / heating off / both off (ELIASHBERG_SPEC §5.6, §9 T8)),
+and its gap solve with a graded grid's error estimate.  Energies in units of Ω = 1."""
 from __future__ import annotations
 
 import numpy as np
@@ -66,3 +66,24 @@ def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str =
             raise ParameterError("--decompose needs --quantity lambda_c and --axis real, without --tol")
         return decomposition(params, petsc_options)
     return commands.critical(params, quantity, petsc_options, axis=axis, tol=tol)
+
+
+def solve(params, petsc_options=None, quantity: str = "delta0", seed: float = 0.1, fallback: bool = True,
+          warmup: int = 0, deflate: bool = True, **_ignored) -> dict:
+    """Δ0 of the nonlinear ξ-resolved NESS (api.solve_gap).  On a graded grid with one refinement: the gap edge of the
+    first solve places the gap-edge patch (grid_gap) of a grid twice as fine (grid_refine × 2), whose solution is
+    reported with `grid_error_estimate` = |Δ0(fine) − Δ0(first)|/Δ0(fine), an upper estimate (the first grid has
+    no gap patch), and `grids` = [nodes, grid_refine] of both."""
+    from ..eliashberg.graded import build_grid
+
+    first = commands.solve(params, petsc_options, quantity, seed, fallback, warmup, deflate)
+    first["grid_error_estimate"] = float("nan")
+    if not (params.graded and first["converged"] and first["superconducting"] and first["delta0"] > 0):
+        return first
+    fine_p = params.replace(grid_refine=2.0 * params.grid_refine, grid_gap=first["delta0"])
+    fine = commands.solve(fine_p, petsc_options, quantity, seed, fallback, warmup, deflate)
+    fine["wall_time"] += first["wall_time"]
+    fine["grids"] = [[build_grid(q).n, q.grid_refine] for q in (params, fine_p)]
+    ok = fine["converged"] and fine["delta0"] > 0
+    fine["grid_error_estimate"] = abs(fine["delta0"] - first["delta0"]) / fine["delta0"] if ok else float("nan")
+    return fine

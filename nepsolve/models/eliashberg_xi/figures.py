@@ -405,9 +405,8 @@ def distributions_snapshot(pd_path, plan_path, drive_omega: float, drive_n: floa
     state, F_el(ω) on the ξ row nearest ξ = 0, and the boson distribution F_b(ν) (bath + drive).  Returns
     (omega, {label: F_el}, T_el, nu, F_b, T_b, summary) with summary max|F_el − tanh(ω/2T_el)|, the slope
     temperature T_eff = 1/(2 F_el'(0)), Γ_el(0) and the parameters used.  Units: Ω = 1."""
-    from ... import public
+    from ... import api, public
     from ...physics.params import EliashbergXiParams
-    from .model import XiEliashberg
 
     pd = read_phase_diagram(pd_path)
     with open(plan_path) as fh:
@@ -431,14 +430,14 @@ def distributions_snapshot(pd_path, plan_path, drive_omega: float, drive_n: floa
             summary["skipped"].append({"kernel": p["params"].get("kernel"), "reason": "no lambda_c at this point"})
             continue
         params = EliashbergXiParams(**{**p["params"], "lam": lam})
-        model = XiEliashberg(params)
+        model = api.build_model(params)         # the plan's grid (uniform or graded)
         normal = public.normal_state(model)
         row = model.row0                        # the row nearest ξ = 0
         omega = model.omega
         F = np.asarray(normal.F[row], dtype=float)
         th = np.tanh(omega / (2 * params.T_el))
-        m = model.grid.m
-        slope = (F[m + 1] - F[m - 1]) / (2 * model.grid.dw)
+        m = model.grid.m                        # the node ω = 0 (both grids are symmetric about it)
+        slope = (F[m + 1] - F[m - 1]) / (omega[m + 1] - omega[m - 1])
         states[f"{params.kernel} kernel, λ = $λ_c$ = {lam:.3g}"] = F
         summary["states"].append({"kernel": params.kernel, "W": params.W, "w": params.w, "lambda": lam,
                                   "xi_row": float(model.rows_xi[row]),

@@ -100,6 +100,10 @@ class XiEliashberg(EinsteinBathModel):
 
     def __init__(self, params: EliashbergXiParams, xi_rows=None):
         super().__init__(params)      # grid, boson spectra, convolvers (ext: normal state, base: anomalous)
+        self._setup_xi(params, xi_rows)
+
+    def _setup_xi(self, params: EliashbergXiParams, xi_rows=None):
+        """The ξ discretization and its rows (the frequency discretization is the caller's)."""
         self.quad = q = make_quadrature(params, xi_rows)
         self.n_rows = q.n_rows
         self.n_cells = q.n_cells
@@ -107,11 +111,31 @@ class XiEliashberg(EinsteinBathModel):
         self.rows_xi = q.rows_xi
         self.kinetic = params.fel_mode == "kinetic"
 
-    # ------------------------------------------------------------------ helpers
-    def _extend(self, f_rows: np.ndarray) -> np.ndarray:
-        """Rows on the base grid → 2-extended grid, continued by their edge values (asymptotics)."""
-        m = self.grid.m
-        return np.pad(f_rows, ((0, 0), (m, m)), mode="edge")
+    # ------------------------------------------------------------------ discretization hooks
+    # The uniform grid convolves by FFT on the 2-extended grid [−2L, 2L]; the graded grid (graded.py) reads its
+    # inputs on the base grid and integrates the kernels exactly (ext_pad = 0).  The equations use these hooks only.
+    @property
+    def ext_pad(self) -> int:
+        """Points added on each side of the base grid for the grid the normal-state convolutions read."""
+        return self.grid.m
+
+    def extend(self, f: np.ndarray) -> np.ndarray:
+        """Rows on the base grid → the convolutions' input grid, continued by their edge values (asymptotics)."""
+        pad = self.ext_pad
+        return np.pad(f, [(0, 0)] * (f.ndim - 1) + [(pad, pad)], mode="edge")
+
+    def embed(self, f: np.ndarray, outer: np.ndarray) -> np.ndarray:
+        """f (base grid) inside `outer` (input grid): outer's values beyond ±L."""
+        return self.grid.embed(f, outer)
+
+    def convolve_rows(self, inputs: dict, outputs: list, extended: bool = True, far: dict | None = None) -> list:
+        """[Σ coef·(f_name ∗ k) over {(name, kernel): coef} for each of `outputs`] on the base grid, every input
+        transformed once; inputs (leading axes: rows) on the extended grid (`extended`, the normal state: zero beyond
+        ±2L) or on the base grid (the decaying anomalous parts: zero beyond ±L).  `far`: values beyond the input
+        grid of a grid without extension (graded.py); unused here."""
+        c = self.conv_ext if extended else self.conv_base
+        spec = {name: c.transform(f) for name, f in inputs.items()}
+        return [c.apply(sum(coef * spec[n] * c.kernels[k] for (n, k), coef in out.items())) for out in outputs]
 
     def _to_cells(self, f_rows: np.ndarray) -> np.ndarray:
         return f_rows[self.row_of_cell]
@@ -142,24 +166,25 @@ class XiEliashberg(EinsteinBathModel):
         done for `cells` only, and `reduce` (e.g. an MPI Allreduce sum) completes it; the ω
         convolutions are done for `rows` only.  With T_ij = ∫_cell j ρ K(ξ_i − ξ') g^R_11:
         ∫ρK g^R = Σ_j T_ij,  ∫ρK g^K = Σ_j F_j (T_ij − T_ij*),  ∫ρK (g^R − g^A) = Σ_j (T_ij − T_ij*)."""
-        g = self.grid
-        ce = self.conv_ext
         own = self.row_of_cell[cells]
         F = self.distribution(sigma, K0)
-        F_ext = g.embed(F, np.broadcast_to(self.F_bath_ext, (F.shape[0], self.w_ext.size)))
-        a = self.w_ext[None, :] - self._extend(sigma)[own]
+        F_ext = self.embed(F, np.broadcast_to(self.F_bath_ext, (F.shape[0], self.w_ext.size)))
+        a = self.w_ext[None, :] - self.extend(sigma)[own]
         sums = self.quad.resolvent_sums(a, np.stack([np.ones_like(a.real), F_ext[own]]), cells)
         if reduce is not None:
             sums = reduce(sums)
         sums = sums[:, rows]
         GR, GK = sums[0], 2j * sums[1].imag
-        k = ce.kernels
-        tR, tK = ce.transform(GR), ce.transform(GK)
-        sigma_new = -1j * self.params.gamma + ce.apply(0.5 * tR * k["n"] + (0.25j / PI) * tK * k["Lam"])
+        inputs = {"R": GR, "K": GK}
+        outputs = [{("R", "n"): 0.5, ("K", "Lam"): 0.25j / PI}]
+        if K0 is not None:
+            inputs["S"] = 2j * GR.imag
+            outputs.append({("K", "n"): 0.5, ("S", "a"): 0.5})
+        conv = self.convolve_rows(inputs, outputs)
+        sigma_new = -1j * self.params.gamma + conv[0]
         K0_new = None
         if K0 is not None:
-            tS = ce.transform(2j * GR.imag)
-            sigK = -2j * self.params.gamma * self.F_bath + 0.5 * ce.apply(tK * k["n"] + tS * k["a"])
+            sigK = -2j * self.params.gamma * self.F_bath + conv[1]
             K0_new = (0.5j * sigK).real                                # Σ^K = −2i K0
         return sigma_new, K0_new
 
@@ -176,7 +201,8 @@ class XiEliashberg(EinsteinBathModel):
 
     def flat_band_guess(self) -> np.ndarray:
         """Σ^R of the infinite flat band (spec §4.2), broadcast to all rows: the starting point."""
-        s = -1j * (self.params.gamma + self.Gamma_b) + 0.5 * self.conv_ext(self.F_bath_ext, "Lam")
+        (lam,) = self.convolve_rows({"F": self.F_bath_ext}, [{("F", "Lam"): 0.5}])
+        s = -1j * (self.params.gamma + self.Gamma_b) + lam
         return np.broadcast_to(s, (self.n_rows, s.size)).copy()
 
     # ------------------------------------------------------------------ linear gap problem (§5, §6.1)
@@ -292,8 +318,6 @@ class XiGapOperator:
         self.F11_rows = normal.F
         self.F22_rows = -m.hole(normal.F)
         self.on_rows = self.T_RR.on_rows
-        c = m.conv_base
-        self._kn, self._ka, self._kL = c.kernels["n"], c.kernels["a"], c.kernels["Lam"]
 
     # -- representation
     def expand(self, y):
@@ -332,7 +356,6 @@ class XiGapOperator:
         completed by `reduce` and the ω convolutions for `rows` only).  Returns
         [φ^R_12, φ^R_21, φ^K_12, φ^K_21] (the Keldysh pair None when `keldysh` is False)."""
         m = self.model
-        c = m.conv_base
         if self.on_rows:                    # row-diagonal tensors: nothing worth splitting
             cells, rows, reduce = slice(None), slice(None), None
             def to_in(f):
@@ -356,11 +379,12 @@ class XiGapOperator:
         GR12, GK12a, GR21, GK21a, GA12, GK12b, GA21, GK21b, GK12c, GK21c = parts
         out = []
         for GR, GA, GK in ((GR12, GA12, GK12a + GK12c - GK12b), (GR21, GA21, GK21a + GK21c - GK21b)):
-            tR = c.transform(GR)
-            tK = c.transform(GK)
-            phiR = -c.apply(0.5 * tR * self._kn + (0.25j / PI) * tK * self._kL)
-            phiK = -0.5 * c.apply(tK * self._kn + c.transform(GR - GA) * self._ka) if keldysh else None
-            out.append((phiR, phiK))
+            inputs = {"R": GR, "K": GK}
+            outputs = [{("R", "n"): -0.5, ("K", "Lam"): -0.25j / PI}]
+            if keldysh:
+                inputs["D"] = GR - GA
+                outputs.append({("K", "n"): -0.5, ("D", "a"): -0.5})
+            out.append(m.convolve_rows(inputs, outputs, extended=False) + ([] if keldysh else [None]))
         (R12, K12), (R21, K21) = out
         return [R12, R21, K12, K21]
 

@@ -29,7 +29,7 @@ between the ~1/δ residues, ε_mach/δ², against the remaining O(δ⁴)), ~1e-1
 
 Non-decaying parts (diagonal Ĝ, and Ĝ^K → ±(Ĝ^R − Ĝ^A)) are evaluated on the 2-extended grid
 [−2L, 2L] with the diagonal self-energies continued by their edge values (as in
-`XiEliashberg.normal_map`) and convolved with `conv_ext`.  The anomalous self-energies decay and are
+`XiEliashberg.normal_map`) and convolved by `convolve_rows` (extended grid).  The anomalous self-energies decay and are
 set to zero beyond ±L (default `anomalous_ext=False`): this is exactly the truncation of
 `XiGapOperator` (conv_base) and of the flat-band `GapProblem`, so the linearization of this map
 around the normal state *is* `XiGapOperator` (checked by finite differences to 1e-9, their own
@@ -252,10 +252,9 @@ class XiGapProblem:
         """Σ̂^K(row, ω) on the 2-extended grid: quasi-thermal Σ̂^R F̂ − F̂ Σ̂^A with the unknown
         anomalous part (glue on) in the base window; bath form beyond ±L."""
         m = self.model
-        g = m.grid
         F11, F22 = self.distributions(sR, K)
         outer = np.broadcast_to(m.F_bath_ext, (self.n_rows, m.w_ext.size))
-        F11e, F22e = g.embed(F11, outer), g.embed(F22, outer)
+        F11e, F22e = m.embed(F11, outer), m.embed(F22, outer)
         F = (F11e, F22e)
         sK = np.empty_like(sR_ext)
         for a in (0, 1):
@@ -264,17 +263,18 @@ class XiGapProblem:
         if self.glue:
             k12 = -2j * (K["K1"] - 1j * K["K2"])
             k21 = -2j * (K["K1"] + 1j * K["K2"])
-            sK[:, 0, 1] = g.embed(k12, sK[:, 0, 1])
-            sK[:, 1, 0] = g.embed(k21, sK[:, 1, 0])
+            sK[:, 0, 1] = m.embed(k12, sK[:, 0, 1])
+            sK[:, 1, 0] = m.embed(k21, sK[:, 1, 0])
         return sK
 
     def nambu_functions(self, sR, K):
         """Cell-integrated Ĝ^R_j, Ĝ^K_j (× ρ_j) on the 2-extended grid, shape (cells, 2, 2, 4M+1)."""
         m = self.model
-        sR_ext = np.pad(sR, ((0, 0), (0, 0), (0, 0), (m.grid.m, m.grid.m)), mode="edge")
-        if not self.anomalous_ext:
-            sR_ext[:, 0, 1, :m.grid.m] = sR_ext[:, 0, 1, -m.grid.m:] = 0.0
-            sR_ext[:, 1, 0, :m.grid.m] = sR_ext[:, 1, 0, -m.grid.m:] = 0.0
+        sR_ext = m.extend(sR)
+        pad = m.ext_pad
+        if pad and not self.anomalous_ext:
+            sR_ext[:, 0, 1, :pad] = sR_ext[:, 0, 1, -pad:] = 0.0
+            sR_ext[:, 1, 0, :pad] = sR_ext[:, 1, 0, -pad:] = 0.0
         sK_ext = self._keldysh_ext(sR_ext, sR, K)
         A = -sR_ext[m.row_of_cell]
         A[:, 0, 0] += m.w_ext
@@ -297,20 +297,31 @@ class XiGapProblem:
     def self_energies(self, sR, K):
         """(Σ̂^R_new, Σ̂^K_new) on the base grid, shape (rows, 2, 2, N)."""
         m = self.model
-        ce = m.conv_ext
-        kn, ka, kL = ce.kernels["n"], ce.kernels["a"], ce.kernels["Lam"]
         GR, GK = self.nambu_functions(sR, K)
-        tR = ce.transform(self._contract(GR))
-        tK = ce.transform(self._contract(GK))
+        inputs = {"R": self._contract(GR), "K": self._contract(GK)}
+        outputs = [{("R", "n"): 0.5, ("K", "Lam"): 0.25j / PI}]
+        if self.needs_keldysh:
+            inputs["D"] = self._contract(GR - dagger(GR))
+            outputs.append({("K", "n"): 0.5, ("D", "a"): 0.5})
+        conv = m.convolve_rows(inputs, outputs, far=self._far_values(inputs))
         gam = m.params.gamma
         eye = np.eye(2)[:, :, None]
-        sR_new = -1j * gam * eye + TAU3 * ce.apply(0.5 * tR * kn + (0.25j / PI) * tK * kL)
-        sK_new = None
-        if self.needs_keldysh:
-            D = GR - dagger(GR)
-            tD = ce.transform(self._contract(D))
-            sK_new = (-2j * gam * m.F_bath * eye + TAU3 * 0.5 * ce.apply(tK * kn + tD * ka))
+        sR_new = -1j * gam * eye + TAU3 * conv[0]
+        sK_new = (-2j * gam * m.F_bath * eye + TAU3 * conv[1]) if self.needs_keldysh else None
         return sR_new, sK_new
+
+    def _far_values(self, inputs):
+        """Beyond ±L on a grid without extension: Nambu functions continued by their edge values, the anomalous
+        (off-diagonal) ones by 0 unless `anomalous_ext` — the uniform grid's extension (nambu_functions)."""
+        if self.model.ext_pad or self.anomalous_ext:
+            return None
+        far = {}
+        for name, f in inputs.items():
+            lo, hi = f[..., 0].copy(), f[..., -1].copy()
+            for edge in (lo, hi):
+                edge[:, 0, 1] = edge[:, 1, 0] = 0.0
+            far[name] = (lo, hi)
+        return far
 
     def fixed_point_map(self, x):
         sR, K = self.unpack(x)

@@ -10,6 +10,7 @@ from ..eliashberg.spec import ARRAY_UNITS, CONVENTIONS, HELP, KEY_UNITS, LABELS,
 from ..eliashberg import commands
 from ..eliashberg.quantities import GRID_OBSERVABLES
 from . import critical as xi_critical
+from .graded import GradedXiEliashberg
 from .model import XiEliashberg
 
 _FIG = "nepsolve.models.eliashberg_xi.figures:"
@@ -86,11 +87,11 @@ SPEC = register(ModelSpec(
     observables=OBSERVABLES,
     cost=xi_cost,
     check_point=check_point,
-    build=lambda params, xi_rows=None, **_: XiEliashberg(params, xi_rows),
+    build=lambda params, xi_rows=None, **_: (GradedXiEliashberg if params.graded else XiEliashberg)(params, xi_rows),
     critical=xi_critical.critical,
     refines=True,
     critical_rows=xi_critical.critical_rows,
-    solve=commands.solve,
+    solve=xi_critical.solve,
     write_solution=commands.write_solution,
     report_keys=commands.REPORT_KEYS,
     array_units={**ARRAY_UNITS, "xi": "Omega"},
