@@ -5,6 +5,7 @@ its peak resident memory (ru_maxrss); ratios are printed, there are no threshold
     python benchmarks/bench_graded.py              # all cases; the old uniform weak-coupling solve takes ~25 min
     python benchmarks/bench_graded.py --quick      # without the old uniform weak-coupling solve (~5 min)
     python benchmarks/bench_graded.py --memory     # peak memory of one point of every shipped study
+    python benchmarks/bench_graded.py --xi         # the ξ-resolved model: graded against uniform (~10 min)
 
 Cases
 1. weak coupling (λ = 0.3, T_el = T_b = 0.001, γ = 0.0002, κ = 0.005), gap Δ0:
@@ -13,6 +14,9 @@ Cases
    mid  = the same uniform grid with the eigen seed (what the nonlinear strategy alone gains).
 2. λ_c at T_el = T_b = 0.001 (defaults otherwise): no grid given (graded, Richardson from two grids) against the
    uniform grid chosen when n_omega is not given (262145 points), and the Matsubara solver.
+4. (--xi) ξ-resolved λ_c (band W = 5; local kernel: one row; Lorentzian w = 1: one row per graded ξ cell) at moderate
+   scales (T = γ = 0.05: the default picks uniform) and at T = 0.002 (a uniform grid needs 65537 points: the default
+   picks graded), each on both grids; the finite-band Matsubara solver for the local kernel.
 """
 from __future__ import annotations
 
@@ -26,8 +30,8 @@ from common import ROOT, environment, header
 RUNNER = r"""
 import json, resource, sys, time
 spec = json.loads(sys.argv[1])
-from nepsolve.physics.params import EliashbergParams
-p = EliashbergParams(**spec["params"])
+from nepsolve.physics.params import EliashbergParams, EliashbergXiParams
+p = (EliashbergXiParams if spec["what"].startswith("xi") else EliashbergParams)(**spec["params"])
 t = time.perf_counter()
 if spec["what"] == "gap":
     from nepsolve.models.eliashberg import commands
@@ -36,14 +40,19 @@ if spec["what"] == "gap":
            "estimate": r.get("grid_error_estimate"), "grids": r.get("grids"),
            "stages": [[s["stage"], s.get("function_evals"), s.get("reason")] for s in r.get("stages", [])],
            "attempts": [[a["method"], a["reason"], a["function_evals"]] for a in r.get("attempts", [])]}
-elif spec["what"] == "lambda_c":
+elif spec["what"] in ("lambda_c", "xi_lambda_c"):
     from nepsolve.models.eliashberg import commands
     r = commands.critical_value(p)
     out = {"value": r["lambda_c"], "matvecs": r["matvecs"], "estimate": r.get("grid_error_estimate"),
            "grids": r.get("grids"), "converged": r["converged"]}
+elif spec["what"] == "xi_matsubara":
+    from nepsolve.models import matsubara
+    out = {"value": matsubara.band_lambda_c(p.T_el, p.kappa, p.gamma, p.W, p.dos)}
 else:
     from nepsolve.models import matsubara
     out = {"value": matsubara.lambda_c(p.T_el, p.kappa, p.gamma)}
+out["grid"] = p.frequency_grid
+out["n_omega"] = p.n_omega
 out["wall"] = time.perf_counter() - t
 out["peak_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
@@ -108,6 +117,25 @@ def low_temperature():
     print(f"  speed-up new vs uniform: {old['wall'] / new['wall']:.1f}x;  memory {old['peak_MB'] / new['peak_MB']:.1f}x")
 
 
+def xi_model():
+    header("4. ξ-resolved λ_c, W = 5, κ = 0.1: graded against uniform, one core per case")
+    for T in (0.05, 0.002):
+        for kernel in ("local", "lorentzian"):
+            p = dict(W=5.0, kappa=0.1, gamma=T, T_el=T, T_b=T, lam=0.8, kernel=kernel, w=1.0)
+            auto = run("xi_lambda_c", p)
+            other = run("xi_lambda_c", dict(p, frequency_grid="uniform" if auto["grid"] == "graded" else "graded"))
+            g, u = (auto, other) if auto["grid"] == "graded" else (other, auto)
+            print(f"  T = γ = {T}, {kernel} kernel (no grid given → {auto['grid']})")
+            line("graded (Richardson of two grids)", g)
+            line(f"uniform (n_omega = {u['n_omega']})", u)
+            msg = f"     uniform/graded wall time {u['wall'] / g['wall']:.2f}x, memory {u['peak_MB'] / g['peak_MB']:.2f}x"
+            if kernel == "local":
+                ref = run("xi_matsubara", p)
+                msg += (f";  |graded − Matsubara|/λ_c {abs(g['value'] - ref['value']) / ref['value']:.1e}, "
+                        f"|uniform − Matsubara|/λ_c {abs(u['value'] - ref['value']) / ref['value']:.1e}")
+            print(msg, flush=True)
+
+
 MEMORY_RUNNER = r"""
 import json, resource, sys, time
 from nepsolve import sweep, plans, registry
@@ -141,10 +169,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the old uniform weak-coupling solve (~25 min)")
     ap.add_argument("--memory", action="store_true", help="only the peak memory of the shipped studies")
+    ap.add_argument("--xi", action="store_true", help="only the ξ-resolved model, graded against uniform")
     args = ap.parse_args()
     environment("graded-grid", args.quick)
     if args.memory:
         memory()
+        return
+    if args.xi:
+        xi_model()
         return
     weak_coupling(args.quick)
     low_temperature()
