@@ -26,6 +26,8 @@ class Spec:
     odd: bool = False
 
     def describe(self) -> str:
+        if self.kind is str and not self.choices:
+            return "a string"
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         parts = []
@@ -37,6 +39,10 @@ class Spec:
         return what + (" " + " and ".join(parts) if parts else "")
 
     def check(self, key: str, value):
+        if self.kind is str and not self.choices:          # free text (a path, a JSON list): checked by the model
+            if not isinstance(value, str):
+                raise ParameterError(f"parameter '{key}' = {value!r} is not a string")
+            return value
         if self.choices:
             if value not in self.choices:
                 raise ParameterError(f"parameter '{key}' = {value!r} is not allowed: must be {self.describe()}")

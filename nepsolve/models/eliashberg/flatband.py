@@ -53,7 +53,7 @@ class EinsteinBathModel:
         self.params = p = params
         self.grid = g = FrequencyGrid(p.n_omega, p.omega_max)
         self.omega = g.omega
-        self.boson = EinsteinBoson(p.lam, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
+        self.boson = self.make_boson(p)
         w = self.omega
         self.a = self.boson.eliashberg_function(w)          # a(ν), odd
         self.n = self.boson.noise(w)                         # n(ν) = F_b a, even, ≥ 0
@@ -66,6 +66,12 @@ class EinsteinBathModel:
         self.F_bath = g.center(self.F_bath_ext, 2)
         self.n_total = g.dw * np.sum(self.n)                 # ∫n dν, same quadrature as the convolutions
         self.Gamma_b = 0.5 * PI * self.n_total               # Γ_b = (π/2)∫n (spec §4.2)
+
+    @staticmethod
+    def make_boson(p):
+        """The boson(s) whose a(ν), n(ν), Λ^R(ν) enter the equations: one Einstein mode (models with several
+        channels or tabulated spectra override this)."""
+        return EinsteinBoson(p.lam, p.kappa, p.T_b, p.drive_n, p.drive_omega, p.drive_sigma, p.Omega)
 
 
 class FlatBandEliashberg(EinsteinBathModel):
@@ -154,6 +160,11 @@ class FlatBandEliashberg(EinsteinBathModel):
         """Linearized gap operator around the normal state with distribution F_ext (spec §6.1)."""
         omega_tilde = self.omega - self.normal_self_energy(F_ext)
         return GapOperator(self.grid, omega_tilde, self.grid.center(F_ext, 2), self.n, self.Lam, sector)
+
+    def static_pairing(self, h1: np.ndarray, F: np.ndarray):
+        """φ from a static (instantaneous) pairing channel, given h1 = (i/2πN0)Ĝ^K_loc's τ1 part (= F Re P):
+        none here (the material model adds μ* and a static attraction)."""
+        return 0.0
 
     # ---------------------------------------------------------------- nonlinear problem (§4.3)
     def gap_problem(self, F_ext: np.ndarray, seed: float = 0.1) -> "GapProblem":
@@ -299,7 +310,7 @@ class GapProblem:
         (N_n,) = m.convolve(Nf, ("n",), one)
         (P_n,) = m.convolve(Pf, ("n",))
         sigma_new = -1j * m.params.gamma - 0.5j * PI * N_n + 0.5 * h0_L
-        phi_new = 0.5j * PI * P_n - 0.5 * h1_L
+        phi_new = 0.5j * PI * P_n - 0.5 * h1_L + m.static_pairing(h1, self.F)
         K_new = None
         if self.kinetic:
             (ReN_a,) = m.convolve(Nf.real, ("a",), one)
