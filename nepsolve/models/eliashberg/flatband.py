@@ -55,9 +55,7 @@ class EinsteinBathModel:
         self.omega = g.omega
         self.boson = self.make_boson(p)
         w = self.omega
-        self.a = self.boson.eliashberg_function(w)          # a(ν), odd
-        self.n = self.boson.noise(w)                         # n(ν) = F_b a, even, ≥ 0
-        self.Lam = self.boson.coupling_retarded(w)           # Λ^R(ν)
+        self.a, self.n, self.Lam = self.boson_kernels(w, g.dw)    # a(ν) odd, n(ν) = F_b a even ≥ 0, Λ^R(ν)
         kernels = {"n": self.n, "a": self.a, "Lam": self.Lam}
         self.conv_base = Convolver(g, kernels, p_in=1, p_out=1)   # decaying inputs
         self.conv_ext = Convolver(g, kernels, p_in=2, p_out=1)    # inputs → ±1 (F_el, N)
@@ -66,6 +64,14 @@ class EinsteinBathModel:
         self.F_bath = g.center(self.F_bath_ext, 2)
         self.n_total = g.dw * np.sum(self.n)                 # ∫n dν, same quadrature as the convolutions
         self.Gamma_b = 0.5 * PI * self.n_total               # Γ_b = (π/2)∫n (spec §4.2)
+
+    def boson_kernels(self, w: np.ndarray, dw: float):
+        """a(ν), n(ν), Λ^R(ν) as the uniform-grid convolutions use them: point values (smooth spectra); a boson
+        that offers `cell_kernels` (tabulated spectra) gives cell averages."""
+        if hasattr(self.boson, "cell_kernels"):
+            return self.boson.cell_kernels(w, dw)
+        b = self.boson
+        return b.eliashberg_function(w), b.noise(w), b.coupling_retarded(w)
 
     @staticmethod
     def make_boson(p):
@@ -161,9 +167,9 @@ class FlatBandEliashberg(EinsteinBathModel):
         omega_tilde = self.omega - self.normal_self_energy(F_ext)
         return GapOperator(self.grid, omega_tilde, self.grid.center(F_ext, 2), self.n, self.Lam, sector)
 
-    def static_pairing(self, h1: np.ndarray, F: np.ndarray):
-        """φ from a static (instantaneous) pairing channel, given h1 = (i/2πN0)Ĝ^K_loc's τ1 part (= F Re P):
-        none here (the material model adds μ* and a static attraction)."""
+    def static_pairing(self, h1: np.ndarray, phi: np.ndarray, omega_tilde: np.ndarray):
+        """φ from a static (instantaneous) pairing channel, given h1 = (i/2πN0)Ĝ^K_loc's τ1 part (= F Re P), φ and ω̃
+        (their values at ±L continue the integrand): none here (the material model adds μ* and an attraction)."""
         return 0.0
 
     # ---------------------------------------------------------------- nonlinear problem (§4.3)
@@ -310,7 +316,7 @@ class GapProblem:
         (N_n,) = m.convolve(Nf, ("n",), one)
         (P_n,) = m.convolve(Pf, ("n",))
         sigma_new = -1j * m.params.gamma - 0.5j * PI * N_n + 0.5 * h0_L
-        phi_new = 0.5j * PI * P_n - 0.5 * h1_L + m.static_pairing(h1, self.F)
+        phi_new = 0.5j * PI * P_n - 0.5 * h1_L + m.static_pairing(h1, phi, wt)
         K_new = None
         if self.kinetic:
             (ReN_a,) = m.convolve(Nf.real, ("a",), one)

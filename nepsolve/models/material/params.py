@@ -49,7 +49,8 @@ MATERIAL_SPECS: dict[str, Spec] = {
     "n_omega": Spec(int, "number of real-frequency points (odd); not given: the smallest 2^k + 1 with Δω ≤ "
                     "min(γ, κ, T, σ_d)/5", 65, 2**22 + 1, lo_open=False, odd=True),
     "omega_max": Spec(float, "half-range L of the frequency grid [meV]; not given: max(8 × the highest boson "
-                      "frequency, 2(ω_d + 6σ_d)); must be ≥ 2 × the highest boson frequency", 0.0, 1e5),
+                      "frequency, 4ω_c with a static channel, 2(ω_d + 6σ_d)); must be ≥ 2 × the highest boson "
+                      "frequency", 0.0, 1e5),
 }
 CHANNEL_KEYS = {"a2f", "units", "omega_b", "kappa", "lam", "T_b", "drive_n", "drive_omega", "drive_sigma"}
 
@@ -134,6 +135,8 @@ class MaterialParams(EliashbergParams):
             object.__setattr__(self, "omega_c", 10.0 * self.top)
         if self.omega_max is None:
             L = 8.0 * self.top
+            if self.static_lam != 0.0:       # the static channel's constant output makes u = φ/ω̃ ~ 1/ω: the
+                L = max(L, 4.0 * self.omega_c)  # convolutions' truncation at ±L costs ∝ 1/L² (model.StaticChannel)
             for c in self.own_channels():
                 if c.drive_n > 0:
                     L = max(L, 2.0 * (c.drive_omega + 6.0 * c.drive_sigma))
@@ -157,6 +160,11 @@ class MaterialParams(EliashbergParams):
         if top > 0.5 * self.omega_max:
             raise ParameterError(f"parameter 'a2f': the boson spectrum reaches {top:g} meV, beyond half the frequency "
                                  f"grid (omega_max = {self.omega_max:g} meV): use omega_max >= {2 * top:g}")
+
+    @property
+    def equilibrium(self) -> bool:
+        """Every channel's bath at T_el and no drive: the FDT holds and the Matsubara axis applies."""
+        return all(c.T_b == self.T_el and c.drive_n == 0.0 for c in self.own_channels())
 
     @property
     def static_lam(self) -> float:

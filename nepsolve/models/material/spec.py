@@ -1,0 +1,70 @@
+"""Registration of the material model (issue 14).  Energies and temperatures in meV (T_c also in kelvin)."""
+from __future__ import annotations
+
+from ...io import CONVENTIONS
+from ...registry import ModelSpec, Quantity, register
+from ..eliashberg import commands as flat
+from ..eliashberg.quantities import GRID_OBSERVABLES, delta0_record, lambda_c_record, t_c_record
+from ..eliashberg.spec import frequency_cost
+from . import commands
+from .a2f import K_PER_MEV
+from .model import MaterialFlatBand
+from .params import MaterialParams
+
+UNITS_TEXT = "energies, temperatures and frequencies in meV (hbar = k_B = 1); T_c_K in kelvin"
+ARRAY_UNITS = {"omega": "meV", "delta": "meV", "phi": "meV", "omega_tilde": "meV", "Z": "1", "F_el": "1"}
+OBSERVABLES = {"T_c_K": ("K", "critical temperature in kelvin (T_c / k_B, k_B = 0.08617333262 meV/K)"),
+               **GRID_OBSERVABLES}
+LABELS = {"T_b": "$T_b$ [meV]", "T_el": "$T_{el}$ [meV]", "lam": "λ", "mustar": "μ*", "gamma": "γ [meV]",
+          "drive_n": "drive $n_d$", "drive_omega": "$ω_d$ [meV]", "omega_b": "$ω_b$ [meV]", "omega_c": "$ω_c$ [meV]",
+          "lam_static": "$λ_s$", "lambda_c": "$λ_c$", "T_c": "$T_c$ [meV]", "T_c_K": "$T_c$ [K]",
+          "delta0": "$Δ_0$ [meV]"}
+KEY_UNITS = {"lam": "1", "drive_n": "1", "n_omega": "1", "mustar": "1", "lam_static": "1"}
+HELP = {"critical": "--model material: energies in meV; --quantity Tc prints T_c [meV] and T_c_K [K] (the search "
+                    "scales T_el and channel 1's T_b together); lambda_c scales every boson channel; --axis matsubara "
+                    "is the imaginary-axis reference (equilibrium; μ* cut on both Matsubara indices).",
+        "solve": "--model material: the nonlinear gap (eigen-seeded Newton–Krylov), Δ(ω), Z(ω), F_el(ω) in meV."}
+
+
+def _kelvin(record):
+    def compute(params, petsc_options=None, comm=None) -> dict:
+        rec = record(params, petsc_options, comm=comm)
+        rec["T_c_K"] = rec["value"] * K_PER_MEV
+        return rec
+    return compute
+
+
+QUANTITIES = {
+    "lambda_c": Quantity("lambda_c", lambda_c_record(OBSERVABLES), "1",
+                         "critical total boson coupling lambda_c (every channel scaled by the same factor)"),
+    "T_c": Quantity("T_c", _kelvin(t_c_record(OBSERVABLES)), "meV",
+                    "critical electron-bath temperature T_c at fixed lam (channel 1's T_b/T_el fixed)"),
+    "delta0": Quantity("delta0", delta0_record(OBSERVABLES, seeded=True), "meV",
+                       "gap edge Delta0 of the nonlinear solution (0: normal)"),
+}
+
+SPEC = register(ModelSpec(
+    name="material",
+    summary="boson channels from a tabulated alpha^2F(nu) file or Lorentzian modes (own baths and drives), "
+            "Coulomb mu* and a static attraction with cutoff omega_c; flat band; energies in meV",
+    params=MaterialParams,
+    energy_unit="meV",
+    units_text=UNITS_TEXT,
+    conventions=CONVENTIONS,
+    quantities=QUANTITIES,
+    observables=OBSERVABLES,
+    cost=frequency_cost,
+    keys_heading="--model material (energies in meV):",
+    build=lambda params, **_: MaterialFlatBand(params),
+    critical=commands.critical,
+    refines=True,
+    solve=commands.solve,
+    write_solution=flat.write_solution,
+    report_keys=flat.REPORT_KEYS,
+    array_units=ARRAY_UNITS,
+    labels=LABELS,
+    key_units=KEY_UNITS,
+    help=HELP,
+    example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0, "omega_b": 10.0,
+                                             "n_omega": 2049}, "axis": ("mustar", [0.0, 0.1])},
+))
