@@ -156,20 +156,36 @@ class TabulatedBoson:
         p, q = self.nu_tab[:-1], self.nu_tab[1:]
         return float(2.0 * self.lam * np.sum(c0 * (q * q - p * p) / 2.0 + c1 * (q ** 3 - p ** 3) / 3.0))
 
-    CELL_GAUSS = 8
-
     def cell_kernels(self, centers: np.ndarray, h: float):
-        """Cell averages over [c − h/2, c + h/2] of a(ν), n(ν), Λ^R(ν) — the kernels of a uniform-grid convolution
-        whose electron function is sampled at the nodes.  A table ending with α²F ≠ 0 makes a jump in a and n and
-        a log singularity in Re Λ^R; point samples then converge as O(h) (measured), cell averages as O(h²):
-        a exactly, Re Λ^R from the log potential, n by Gauss–Legendre sub-sampling."""
-        a = self.lam * cell_average_odd(self.nu_tab, self.a2f_unit, centers, h)
-        edges = np.concatenate([centers - 0.5 * h, [centers[-1] + 0.5 * h]])
-        G = log_potential_odd(self.nu_tab, self.a2f_unit, edges)
-        re_lam = self.lam * np.diff(G) / h
-        xg, wg = np.polynomial.legendre.leggauss(self.CELL_GAUSS)
-        n = sum(0.5 * w * self.noise(centers + 0.5 * h * x) for x, w in zip(xg, wg))
+        """Cell averages over [c − h/2, c + h/2] of a(ν) and Λ^R(ν), and n = F_b(ν)·ā at the nodes — the kernels of a
+        uniform-grid convolution whose electron function is sampled at the nodes.  A table ending with α²F ≠ 0 makes
+        a jump in a and a log singularity in Re Λ^R; point samples then converge as O(h) (measured), cell averages as
+        O(h²): a exactly, Re Λ^R from the log potential.  n keeps the FDT form node by node, so that the discrete
+        kinetic equation keeps detailed balance exactly (n(0) = 2T_b a'(0), the point value)."""
+        a_unit, re_unit = _unit_cell_kernels(self.nu_tab, self.a2f_unit, centers, h)
+        a, re_lam = self.lam * a_unit, self.lam * re_unit
+        with np.errstate(divide="ignore", invalid="ignore"):
+            F_b = np.where(centers != 0, nu_coth(centers, self.T_b) / np.where(centers != 0, centers, 1.0), 0.0)
+        F_b = F_b + 2.0 * self.drive_n * self.drive_shape(centers) * np.sign(centers)
+        n = np.where(centers != 0, F_b * a, self.noise(np.zeros(1))[0])
         return a, n, re_lam - 1j * np.pi * a
+
+
+_CELL_CACHE: dict = {}
+
+
+def _unit_cell_kernels(nu_tab, y_tab, centers, h):
+    """(cell averages of a, of Re Λ^R) of a unit table on a uniform grid; cached (a λ search rebuilds the model
+    at every λ, and the log potential costs N × segments logarithms)."""
+    key = (y_tab.size, float(nu_tab[-1]), float(y_tab.sum()), float(y_tab @ nu_tab), centers.size,
+           float(centers[0]), float(h))
+    if key not in _CELL_CACHE:
+        if len(_CELL_CACHE) >= 4:
+            _CELL_CACHE.pop(next(iter(_CELL_CACHE)))
+        a = cell_average_odd(nu_tab, y_tab, centers, h)
+        edges = np.concatenate([centers - 0.5 * h, [centers[-1] + 0.5 * h]])
+        _CELL_CACHE[key] = (a, np.diff(log_potential_odd(nu_tab, y_tab, edges)) / h)
+    return _CELL_CACHE[key]
 
 
 @dataclass(frozen=True, eq=False)
