@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...io import CONVENTIONS
-from ...registry import ModelSpec, Quantity, register
+from ...registry import Figure, ModelSpec, Quantity, register
 from ..eliashberg import commands as flat
 from ..eliashberg.quantities import GRID_OBSERVABLES, delta0_record, lambda_c_record, t_c_record
 from ..eliashberg.spec import frequency_cost
@@ -11,6 +11,11 @@ from .a2f import K_PER_MEV
 from .model import MaterialFlatBand
 from .params import MaterialParams
 
+_FIG = "nepsolve.models.material.figures:"
+FIGURES = {
+    "mustar": Figure(_FIG + "plot_mustar", "T_c [K] vs mu*: real axis, Matsubara (both-index cutoff), Allen-Dynes"),
+    "tc_ratio": Figure(_FIG + "plot_tc_ratio", "T_c/T_c0 vs the boson frequency (T_c0: the static channel alone)"),
+}
 UNITS_TEXT = "energies, temperatures and frequencies in meV (hbar = k_B = 1); T_c_K in kelvin"
 ARRAY_UNITS = {"omega": "meV", "delta": "meV", "phi": "meV", "omega_tilde": "meV", "Z": "1", "F_el": "1"}
 OBSERVABLES = {"T_c_K": ("K", "critical temperature in kelvin (T_c / k_B, k_B = 0.08617333262 meV/K)"),
@@ -65,6 +70,7 @@ SPEC = register(ModelSpec(
     labels=LABELS,
     key_units=KEY_UNITS,
     help=HELP,
+    figures=FIGURES,
     example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0, "omega_b": 10.0,
-                                             "n_omega": 2049}, "axis": ("mustar", [0.0, 0.1])},
+                                             "n_omega": 2049, "omega_max": 80.0, "omega_c": 30.0}, "axis": ("mustar", [0.0, 0.1])},
 ))
