@@ -134,3 +134,26 @@ def test_cli_prints_tc_in_mev_and_kelvin():
     r = json.loads(out.stdout)
     assert abs(r["T_c_K"] - r["T_c"] * K_PER_MEV) < 1e-12 and 6.5 < r["T_c_K"] < 8.0
     assert r["a2f_1"]["lambda"] == pytest.approx(1.55, abs=1e-4)
+
+
+def test_nonlinear_map_linearizes_to_the_gap_operator_with_a_static_channel():
+    """The static channel is written twice (linear operator: F_el Re u; nonlinear map: h1 = F Re P, and their tails):
+    finite differences of the nonlinear map at the normal state along φ must give the linear operator."""
+    p = MaterialParams(omega_b=10.0, kappa=1.0, lam=1.0, mustar=0.1, omega_c=30.0, gamma=0.2, T_el=0.5, T_b=0.5,
+                       n_omega=8193)
+    model = api.build_model(p)
+    F = model.bath_distribution()
+    prob = model.gap_problem(F)
+    op = model.gap_operator(F, sector="full")
+    x0 = prob.trivial_root()
+    w = model.omega
+    v = (1.0 + 0.3j * w / (1.0 + w * w)) / (1.0 + (w / 8.0) ** 2) * (1.0 + 0.1 * np.cos(w))
+    v = v.real + 1j * (v.imag - v.imag[::-1]) / 2 + 0j            # any direction; φ(−ω) = φ(ω)* not needed
+    eps = 1e-6
+    s0, _, _ = prob.unpack(prob.fixed_point_map(x0))
+    xp = prob.pack(*prob.unpack(x0)[:1], eps * v)
+    _, phi_p, _ = prob.unpack(prob.fixed_point_map(xp))
+    lin = op.apply(v)
+    err = np.max(np.abs(phi_p / eps - lin)) / np.max(np.abs(lin))
+    print(f"finite difference vs operator: {err:.1e}")
+    assert err < 1e-6
