@@ -48,20 +48,27 @@ def _log_abs(d: np.ndarray) -> np.ndarray:
     return np.log(np.where(a > 0, a, 1.0))
 
 
+def _over_chunks(nu, per_chunk) -> np.ndarray:
+    """per_chunk(v) (v a column of ν values, 2048 at a time: bounded temporaries of size 2048 × segments) over ν."""
+    flat = np.ravel(np.asarray(nu, dtype=float))
+    res = np.empty(flat.size)
+    for lo in range(0, flat.size, 2048):
+        res[lo:lo + 2048] = per_chunk(flat[lo:lo + 2048, None])
+    return res.reshape(np.shape(nu))
+
+
 def hilbert_odd(nu_tab: np.ndarray, y_tab: np.ndarray, nu: np.ndarray) -> np.ndarray:
     """P∫dν' a(ν')/(ν − ν') for the odd extension a(ν') = y(|ν'|) sgn ν' of a piecewise-linear y (0 beyond the table),
     in closed form per segment: ∫_p^q (c0 + c1 x)/(ν − x) dx = −c1 (q − p) + (c0 + c1 ν)(ln|ν − p| − ln|ν − q|), and
     on the mirror segment [−q, −p], where a = −c0 + c1 x: −c1 (q − p) + (−c0 + c1 ν)(ln|ν + q| − ln|ν + p|)."""
     c0, c1 = segment_moments(nu_tab, y_tab)
     p, q = nu_tab[:-1], nu_tab[1:]
-    flat = np.ravel(np.asarray(nu, dtype=float))
-    res = np.empty(flat.size)
-    for lo in range(0, flat.size, 2048):
-        v = flat[lo:lo + 2048, None]
+
+    def chunk(v):
         pos = (c0 + c1 * v) * (_log_abs(v - p) - _log_abs(v - q))
         neg = (-c0 + c1 * v) * (_log_abs(v + q) - _log_abs(v + p))
-        res[lo:lo + 2048] = np.sum(pos + neg, axis=1) - 2.0 * np.sum(c1 * (q - p))
-    return res.reshape(np.shape(nu))
+        return np.sum(pos + neg, axis=1) - 2.0 * np.sum(c1 * (q - p))
+    return _over_chunks(nu, chunk)
 
 
 def _t_log(t: np.ndarray):
@@ -77,19 +84,16 @@ def log_potential_odd(nu_tab: np.ndarray, y_tab: np.ndarray, nu: np.ndarray) -> 
     table that ends with α²F ≠ 0).  Per segment, t = ν − x: ∫ (A − c1 t) ln|t| dt with A = c0 + c1 ν."""
     c0, c1 = segment_moments(nu_tab, y_tab)
     p, q = nu_tab[:-1], nu_tab[1:]
-    flat = np.ravel(np.asarray(nu, dtype=float))
-    res = np.empty(flat.size)
-    for lo in range(0, flat.size, 2048):
-        v = flat[lo:lo + 2048, None]
+
+    def chunk(v):
         total = np.zeros(v.shape[0])
-        for sign, cc0, lo_x, hi_x in ((1.0, c0, p, q), (1.0, -c0, -q, -p)):
-            # segment [lo_x, hi_x] with a = cc0 + c1 x  (mirror: a(x) = −y(−x) = −c0 + c1 x)
+        for cc0, lo_x, hi_x in ((c0, p, q), (-c0, -q, -p)):   # the segment and its mirror (a = −c0 + c1 x there)
             A = cc0 + c1 * v
-            f1_hi, f2_hi = _t_log(v - lo_x)          # t from v − hi_x to v − lo_x
+            f1_hi, f2_hi = _t_log(v - lo_x)                     # t runs from v − hi_x to v − lo_x
             f1_lo, f2_lo = _t_log(v - hi_x)
             total += np.sum(A * (f1_hi - f1_lo) - c1 * (f2_hi - f2_lo), axis=1)
-        res[lo:lo + 2048] = total
-    return res.reshape(np.shape(nu))
+        return total
+    return _over_chunks(nu, chunk)
 
 
 def cell_average_odd(nu_tab: np.ndarray, y_tab: np.ndarray, centers: np.ndarray, h: float) -> np.ndarray:
