@@ -2,6 +2,8 @@
 imaginary-axis reference, and the nonlinear gap.  Energies in meV."""
 from __future__ import annotations
 
+import numpy as np
+
 from ...physics.spec import ParameterError
 from ..eliashberg import commands as flat
 from . import matsubara
@@ -19,10 +21,31 @@ def spectrum_info(params) -> dict:
     return out
 
 
-def with_kelvin(result: dict) -> dict:
-    """T_c [meV] also in kelvin (T_c_K), and the boson-bath temperature at T_c."""
+STEP_RTOL = 1e-6
+
+
+def cutoff_step(T_c: float, omega_c: float) -> int:
+    """k if T_c = ω_c/(π(2k + 1)) to STEP_RTOL, else −1.  The sharp Matsubara cutoff makes ρ(T) jump where a
+    Matsubara frequency crosses ω_c; a T_c search that lands there found a jump across ρ = 1, not a crossing: the
+    T_c of the definition, but quantized (a static channel with ω_c/2πT_c of a few frequencies shows it)."""
+    if not (T_c > 0 and omega_c > 0):
+        return -1
+    k = int(round((omega_c / (np.pi * T_c) - 1.0) / 2.0))
+    if k >= 0 and abs(omega_c / (np.pi * (2 * k + 1)) - T_c) <= STEP_RTOL * T_c:
+        return k
+    return -1
+
+
+def with_kelvin(result: dict, params=None) -> dict:
+    """T_c [meV] also in kelvin (T_c_K); a T_c on a cutoff step (cutoff_step) gets a `warning`."""
     if "T_c" in result:
         result["T_c_K"] = result["T_c"] * K_PER_MEV
+        if params is not None and params.static_lam != 0.0:
+            k = cutoff_step(result["T_c"], params.omega_c)
+            result["cutoff_step"] = k
+            if k >= 0:
+                result["warning"] = (f"T_c sits where the Matsubara frequency ω_{k} crosses omega_c (ρ jumps across 1 "
+                                     "there): the sharp-cutoff T_c is quantized at these steps")
     return result
 
 
@@ -40,10 +63,10 @@ def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str =
         else:
             out = {"quantity": "T_c", "T_c": matsubara.critical_temperature(params), "converged": True}
         out.update(axis="matsubara", cut="both", status="ok", **spectrum_info(params))
-        return with_kelvin(out)
+        return with_kelvin(out, params)
     out = flat.critical(params, "lambda_c" if quantity == "lambda_c" else "T_c", petsc_options, tol=tol)
     out.update(spectrum_info(params))
-    return with_kelvin(out)
+    return with_kelvin(out, params)
 
 
 def solve(params, petsc_options=None, quantity: str = "delta0", **options) -> dict:

@@ -32,9 +32,14 @@ HELP = {"critical": "--model material: energies in meV; --quantity Tc prints T_c
 
 
 def _kelvin(record):
+    """The T_c record with T_c_K; a T_c on a cutoff step (commands.cutoff_step: where ω_k crosses ω_c) is noted in
+    the message."""
     def compute(params, petsc_options=None, comm=None) -> dict:
         rec = record(params, petsc_options, comm=comm)
         rec["T_c_K"] = rec["value"] * K_PER_MEV
+        k = commands.cutoff_step(rec["value"], params.omega_c) if params.static_lam != 0.0 else -1
+        if k >= 0:
+            rec["message"] = f"{rec['message']}; T_c on the cutoff step of ω_{k} (quantized by the sharp cutoff)"
         return rec
     return compute
 
