@@ -94,9 +94,20 @@ def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     flat = vals.reshape(len(wb), -1)
     import itertools
     combos = list(itertools.product(*(pd["coords"][a] for a in others))) or [()]
+    from .commands import cutoff_step
+
+    n_step = 0
     for k, combo in enumerate(combos):
         lab = ", ".join(f"{a} = {v:g}" if not isinstance(v, str) else f"{a} = {v}" for a, v in zip(others, combo))
-        ax.plot(wb, flat[:, k] / tc0, "o-", label=lab or None)
+        line, = ax.plot(wb, flat[:, k] / tc0, "-", label=lab or None)
+        step = np.array([cutoff_step(t, p0.omega_c) >= 0 for t in flat[:, k]])
+        n_step += int(step.sum())
+        ax.plot(wb[step], flat[step, k] / tc0, "o", mfc="none", color=line.get_color())
+        ax.plot(wb[~step], flat[~step, k] / tc0, "o", color=line.get_color())
+    if n_step:
+        ax.text(0.02, 0.97, f"open markers ({n_step}): T_c on a step of the sharp cutoff (ω_k = ω_c), quantized\n"
+                f"to ≈ 2πT/ω_c = {2 * np.pi * tc0 / p0.omega_c:.1%} near T_c0", transform=ax.transAxes, va="top",
+                fontsize="x-small")
     ax.axhline(1.0, color="0.6", linewidth=0.8)
     ax.axvline(tc0, color="0.6", linewidth=0.8, linestyle=":")
     ax.set_xscale("log")
