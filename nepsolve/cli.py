@@ -63,7 +63,8 @@ def _inputs(sets, config, petsc_cli, model: str, preset: str | None = None):
     values.pop("model", None)
     spec = registry.get(model)
     try:
-        base = parse_assignments([f"{k}={v}" for k, v in values.items()], spec.base_params(preset), cls=spec.params)
+        text = {k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in values.items()}   # YAML lists → JSON
+        base = parse_assignments([f"{k}={v}" for k, v in text.items()], spec.base_params(preset), cls=spec.params)
         params = parse_assignments(sets, base)
     except ParameterError as err:
         raise click.UsageError(str(err)) from None

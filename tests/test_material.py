@@ -49,6 +49,18 @@ def test_spectrum_beyond_the_grid_and_missing_files_are_rejected(tmp_path):
         MaterialParams(a2f=PB, channels='[{"omega_b": 10}]')
 
 
+def test_channels_as_a_yaml_list_through_the_cli(tmp_path):
+    """--config with `channels:` as a YAML list equals the JSON-text key."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"a2f: {PB}\nchannels:\n  - {{omega_b: 20.0, kappa: 1.0, lam: 0.3, T_b: 2.0}}\n")
+    out = subprocess.run([sys.executable, "-m", "nepsolve", "critical", "--model", "material", "--quantity", "Tc",
+                          "--config", str(cfg), "--set", "gamma=0.2", "--axis", "matsubara", "--json"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "equilibrium" in out.stderr            # the hotter channel: no Matsubara axis
+    p = MaterialParams(a2f=PB, channels=[{"omega_b": 20.0, "kappa": 1.0, "lam": 0.3, "T_b": 1.0}])
+    assert p.lam == pytest.approx(1.55 + 0.3, abs=1e-3) and len(p.own_channels()) == 2 and p.equilibrium
+
+
 def test_one_lorentzian_channel_is_the_flat_band_model():
     """Ω = 1 meV, everything else as the flat-band defaults: the same equations, so the same λ_c to rounding."""
     common = dict(kappa=0.1, gamma=0.05, T_el=0.05, T_b=0.05, lam=1.0, n_omega=4097, omega_max=16.0)

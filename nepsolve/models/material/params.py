@@ -104,6 +104,11 @@ class MaterialParams(EliashbergParams):
     GRADED_FROM = 2**62
     DEFAULT_GRID = (4097, 80.0)
 
+    def __post_init__(self):
+        if isinstance(self.channels, (list, tuple)):        # a YAML/Python list (--config, sweeps): its JSON text
+            object.__setattr__(self, "channels", json.dumps(list(self.channels)))
+        super().__post_init__()
+
     @classmethod
     def specs(cls) -> dict[str, Spec]:
         return MATERIAL_SPECS
