@@ -16,6 +16,7 @@ from nepsolve.models.material.commands import critical
 from nepsolve.models.material.params import MaterialParams
 from nepsolve.physics.boson import EinsteinBoson
 from nepsolve.physics.params import EliashbergParams, ParameterError
+from nepsolve.physics.spectra import omega_2
 
 PB = "data/pb_like_a2f.dat"
 
@@ -116,7 +117,7 @@ def test_allen_dynes_at_weak_coupling(lam):
     the μ* study, config/material_mustar.yaml.)"""
     p = MaterialParams(a2f=PB, gamma=0.005, lam=lam, T_el=1.0, T_b=1.0)
     sp = load_spectrum(PB)
-    w2 = np.sqrt(np.trapezoid(sp.a2f * sp.nu, sp.nu) / np.trapezoid(sp.a2f / np.where(sp.nu > 0, sp.nu, 1), sp.nu))
+    w2 = omega_2(sp.nu, sp.a2f)
     tc = mm.critical_temperature(p)
     ad = mm.allen_dynes(lam, 0.0, sp.omega_log, w2)
     print(f"λ = {lam}: Matsubara {tc * K_PER_MEV:.3f} K, Allen–Dynes {ad * K_PER_MEV:.3f} K")

@@ -41,6 +41,12 @@ def omega_log(nu: np.ndarray, a2f: np.ndarray, n: int = 200001) -> float:
     return float(np.exp(2.0 / lam * np.trapezoid(np.log(x) * y, x)))
 
 
+def omega_2(nu: np.ndarray, a2f: np.ndarray) -> float:
+    """ω̄2 = [∫ν α²F dν / ∫α²F/ν dν]^½ (Allen–Dynes), trapezoid on the table (α²F/ν → 0 at ν = 0)."""
+    inv = a2f / np.where(nu > 0, nu, 1.0)
+    return float(np.sqrt(np.trapezoid(a2f * nu, nu) / np.trapezoid(inv, nu)))
+
+
 def _log_abs(d: np.ndarray) -> np.ndarray:
     """ln|d| with ln|0| := 0: at ν on a node the two adjacent segments' log singularities have the same coefficient
     (continuity of the table) and cancel, so dropping both gives the principal value."""
@@ -154,12 +160,6 @@ class TabulatedBoson:
         a_over_nu = self.lam * self._y_over_nu(np.abs(nu))
         return a_over_nu * (nu_coth(nu, self.T_b) + 2.0 * self.drive_n * self.drive_shape(nu) * np.abs(nu))
 
-    def first_moment(self) -> float:
-        """m1 = ∫dν ν a(ν) = 2λ∫ν α̂²F dν (Λ^R(ν) → −m1/ν² beyond the spectrum)."""
-        c0, c1 = segment_moments(self.nu_tab, self.a2f_unit)
-        p, q = self.nu_tab[:-1], self.nu_tab[1:]
-        return float(2.0 * self.lam * np.sum(c0 * (q * q - p * p) / 2.0 + c1 * (q ** 3 - p ** 3) / 3.0))
-
     def cell_kernels(self, centers: np.ndarray, h: float):
         """Cell averages over [c − h/2, c + h/2] of a(ν) and Λ^R(ν), and n = F_b(ν)·ā at the nodes — the kernels of a
         uniform-grid convolution whose electron function is sampled at the nodes.  A table ending with α²F ≠ 0 makes
@@ -215,11 +215,6 @@ class ChannelSum:
 
     def noise(self, nu):
         return sum(c.noise(nu) for c in self.channels)
-
-    def first_moment(self) -> float:
-        """m1 = ∫dν ν a(ν) summed over channels (Einstein mode: the f-sum 2g²N0Ω, spec §1.5)."""
-        return float(sum(c.first_moment() if hasattr(c, "first_moment") else 2.0 * c.g2N0 * c.Omega
-                         for c in self.channels))
 
     def cell_kernels(self, centers: np.ndarray, h: float):
         """(a, n, Λ^R) on a uniform grid: cell averages of tabulated channels, point values of the others (smooth)."""

@@ -24,11 +24,13 @@ def spectrum_info(params) -> dict:
 STEP_RTOL = 1e-6
 
 
-def cutoff_step(T_c: float, omega_c: float) -> int:
-    """k if T_c = ω_c/(π(2k + 1)) to STEP_RTOL, else −1.  The sharp Matsubara cutoff makes ρ(T) jump where a
+def cutoff_step(T_c: float, params) -> int:
+    """k if the model has a static channel and T_c = ω_c/(π(2k + 1)) to STEP_RTOL, else −1.  The sharp Matsubara
+    cutoff makes ρ(T) jump where a
     Matsubara frequency crosses ω_c; a T_c search that lands there found a jump across ρ = 1, not a crossing: the
     T_c of the definition, but quantized (a static channel with ω_c/2πT_c of a few frequencies shows it)."""
-    if not (T_c > 0 and omega_c > 0):
+    omega_c = params.omega_c
+    if params.static_lam == 0.0 or not (T_c > 0 and omega_c > 0):
         return -1
     k = int(round((omega_c / (np.pi * T_c) - 1.0) / 2.0))
     if k >= 0 and abs(omega_c / (np.pi * (2 * k + 1)) - T_c) <= STEP_RTOL * T_c:
@@ -41,7 +43,7 @@ def with_kelvin(result: dict, params=None) -> dict:
     if "T_c" in result:
         result["T_c_K"] = result["T_c"] * K_PER_MEV
         if params is not None and params.static_lam != 0.0:
-            k = cutoff_step(result["T_c"], params.omega_c)
+            k = cutoff_step(result["T_c"], params)
             result["cutoff_step"] = k
             if k >= 0:
                 result["warning"] = (f"T_c sits where the Matsubara frequency ω_{k} crosses omega_c (ρ jumps across 1 "

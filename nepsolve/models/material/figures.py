@@ -5,18 +5,13 @@ import json
 
 import numpy as np
 
+from ...physics.spectra import omega_2
 from ...plot.common import _save_all, _subtitle, read_phase_diagram
 from .a2f import K_PER_MEV, load_spectrum
 
 
 def _fixed(pd) -> dict:
     return json.loads(pd["attrs"]["config_json"]).get("fixed", {})
-
-
-def _omega_2(sp) -> float:
-    """ω̄2 = [∫ν α²F dν / ∫α²F/ν dν]^½ (Allen–Dynes)."""
-    nu, y = sp.nu, sp.a2f
-    return float(np.sqrt(np.trapezoid(y * nu, nu) / np.trapezoid(y / np.where(nu > 0, nu, 1.0), nu)))
 
 
 def plot_mustar(path, out, *, formats=None):
@@ -39,7 +34,7 @@ def plot_mustar(path, out, *, formats=None):
     tc = pd["values"] * K_PER_MEV
     base = MaterialParams(**fixed)
     sp = load_spectrum(base.a2f, base.units)
-    lam, w2 = base.lam, _omega_2(sp)
+    lam, w2 = base.lam, omega_2(sp.nu, sp.a2f)
     mu_fine = np.linspace(mu.min(), mu.max(), 200)
     ad = np.array([matsubara.allen_dynes(lam, m, sp.omega_log, w2) for m in mu_fine]) * K_PER_MEV
     mcm = np.array([matsubara.allen_dynes(lam, m, sp.omega_log) for m in mu_fine]) * K_PER_MEV
@@ -100,7 +95,7 @@ def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     for k, combo in enumerate(combos):
         lab = ", ".join(f"{a} = {v:g}" if not isinstance(v, str) else f"{a} = {v}" for a, v in zip(others, combo))
         line, = ax.plot(wb, flat[:, k] / tc0, "-", label=lab or None)
-        step = np.array([cutoff_step(t, p0.omega_c) >= 0 for t in flat[:, k]])
+        step = np.array([cutoff_step(t, p0) >= 0 for t in flat[:, k]])
         n_step += int(step.sum())
         ax.plot(wb[step], flat[step, k] / tc0, "o", mfc="none", color=line.get_color())
         ax.plot(wb[~step], flat[~step, k] / tc0, "o", color=line.get_color())

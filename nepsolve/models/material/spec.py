@@ -37,7 +37,7 @@ def _kelvin(record):
     def compute(params, petsc_options=None, comm=None) -> dict:
         rec = record(params, petsc_options, comm=comm)
         rec["T_c_K"] = rec["value"] * K_PER_MEV
-        k = commands.cutoff_step(rec["value"], params.omega_c) if params.static_lam != 0.0 else -1
+        k = commands.cutoff_step(rec["value"], params)
         if k >= 0:
             rec["message"] = f"{rec['message']}; T_c on the cutoff step of ω_{k} (quantized by the sharp cutoff)"
         return rec
