@@ -117,6 +117,14 @@ def graded_cells(W: float, h0: float, growth: float, hmax: float, dos: str = "fl
     return _cells(edges, W, dos)
 
 
+def split_cells(cells: XiCells, points, W: float, dos: str = "flat") -> XiCells:
+    """The cells with extra edges at `points` inside (−W, W) (a cell straddling a point becomes two): rows that a
+    cutoff at ±ξ_c must not straddle (material ξ model, band cutoff of the static channel)."""
+    edges = np.concatenate([cells.lo, cells.hi[-1:]])
+    extra = [x for x in np.atleast_1d(points) if -W < x < W and np.min(np.abs(edges - x)) > 1e-12 * W]
+    return _cells(np.sort(np.concatenate([edges, extra])), W, dos) if extra else cells
+
+
 # ================================================================ divided differences of the cell log
 def log1p(z):
     """log(1 + z) for complex z, accurate also for |z| ≪ 1 (numpy's complex log1p is not)."""

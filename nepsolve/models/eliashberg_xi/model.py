@@ -42,7 +42,7 @@ import numpy as np
 from ...physics.params import EliashbergXiParams
 from ..eliashberg.flatband import EinsteinBathModel
 from ..xi_grid import (PI, LorentzianQuadrature, PointQuadrature, SeparableQuadrature, XiCells,  # noqa: F401
-                      dos_shape, graded_cells, xi_cells)
+                      dos_shape, graded_cells, split_cells, xi_cells)
 
 
 def kernel_matrix(cells: XiCells, kernel: str, w: float, norm: str = "integral"):
@@ -59,16 +59,26 @@ def kernel_matrix(cells: XiCells, kernel: str, w: float, norm: str = "integral")
     return (K / (PI * w) if norm == "integral" else K), np.arange(cells.n)
 
 
-def make_quadrature(p: EliashbergXiParams, xi_rows=None):
+def make_quadrature(p: EliashbergXiParams, xi_rows=None, cut: float | None = None):
     """The ξ discretization of a parameter set (module docstring); `xi_rows`: the rows of the
-    ξ-local kernel (default ξ = 0 alone)."""
+    ξ-local kernel (default ξ = 0 alone).  `cut`: cell edges at ±cut, and for the local kernel two rows, |ξ| < cut
+    (row 0) and |ξ| > cut (row 1) — a self-energy that differs inside and outside a band cutoff (material ξ model)."""
     if p.kernel == "xi_local":
         xi = np.atleast_1d(np.asarray([0.0] if xi_rows is None else xi_rows, dtype=float))
         return PointQuadrature(xi, dos_shape(xi, p.W, p.dos))
+    cut = cut if cut is not None and cut < p.W else None
     if p.kernel == "lorentzian" and p.xi_grid == "graded":
-        return LorentzianQuadrature(graded_cells(p.W, p.central_cell, p.xi_growth, p.xi_hmax, p.dos),
+        cells = graded_cells(p.W, p.central_cell, p.xi_growth, p.xi_hmax, p.dos)
+        return LorentzianQuadrature(cells if cut is None else split_cells(cells, (-cut, cut), p.W, p.dos),
                                     p.w, p.kernel_norm)
     cells = xi_cells(p.W, p.xi_inner, p.n_xi, p.dos, single=p.kernel == "local" and p.dos == "flat")
+    if cut is not None:
+        cells = split_cells(cells, (-cut, cut), p.W, p.dos)
+        if p.kernel == "local":
+            outside = (np.abs(cells.centers) > cut).astype(int)
+            q = SeparableQuadrature(cells, np.ones((2, cells.n)), outside)
+            q.rows_xi = np.array([0.0, 0.5 * (cut + p.W)])
+            return q
     K, row_of_cell = kernel_matrix(cells, p.kernel, p.w, p.kernel_norm)
     return SeparableQuadrature(cells, K, row_of_cell)
 
@@ -97,6 +107,7 @@ class XiEliashberg(EinsteinBathModel):
     `xi_rows`: the rows of the ξ-local kernel (default ξ = 0); ignored by the other kernels."""
 
     name = "eliashberg-xi"
+    static = None       # a static pairing channel (material ξ model: material.xi.BandStatic)
 
     def __init__(self, params: EliashbergXiParams, xi_rows=None):
         super().__init__(params)      # grid, boson spectra, convolvers (ext: normal state, base: anomalous)
@@ -104,12 +115,17 @@ class XiEliashberg(EinsteinBathModel):
 
     def _setup_xi(self, params: EliashbergXiParams, xi_rows=None):
         """The ξ discretization and its rows (the frequency discretization is the caller's)."""
-        self.quad = q = make_quadrature(params, xi_rows)
+        self.quad = q = make_quadrature(params, xi_rows, self.band_cut(params))
         self.n_rows = q.n_rows
         self.n_cells = q.n_cells
         self.row_of_cell = q.row_of_cell
         self.rows_xi = q.rows_xi
         self.kinetic = params.fel_mode == "kinetic"
+
+    @staticmethod
+    def band_cut(params) -> float | None:
+        """|ξ| at which the self-energy may jump (a band cutoff of a static channel): none here."""
+        return None
 
     # ------------------------------------------------------------------ discretization hooks
     # The uniform grid convolves by FFT on the 2-extended grid [−2L, 2L]; the graded grid (graded.py) reads its
@@ -318,6 +334,7 @@ class XiGapOperator:
         self.F11_rows = normal.F
         self.F22_rows = -m.hole(normal.F)
         self.on_rows = self.T_RR.on_rows
+        self.static = m.static.linearized(m, a, b) if m.static is not None else None
 
     # -- representation
     def expand(self, y):
@@ -386,6 +403,9 @@ class XiGapOperator:
                 outputs.append({("K", "n"): -0.5, ("D", "a"): -0.5})
             out.append(m.convolve_rows(inputs, outputs, extended=False) + ([] if keldysh else [None]))
         (R12, K12), (R21, K21) = out
+        if self.static is not None:         # a static channel: constant outputs on its rows (material ξ model)
+            s12, s21, on = self.static(pR12, pR21, pK12, pK21, self.F11_rows, self.F22_rows)
+            R12, R21 = R12 + s12 * on[rows, None], R21 + s21 * on[rows, None]
         return [R12, R21, K12, K21]
 
     @staticmethod

@@ -307,6 +307,10 @@ class XiGapProblem:
         gam = m.params.gamma
         eye = np.eye(2)[:, :, None]
         sR_new = -1j * gam * eye + TAU3 * conv[0]
+        if m.static is not None:            # a static channel: constant off-diagonal Σ^R on its rows
+            s12, s21, on = m.static.nonlinear(m, GK)
+            sR_new[:, 0, 1] += s12 * on[:, None]
+            sR_new[:, 1, 0] += s21 * on[:, None]
         sK_new = (-2j * gam * m.F_bath * eye + TAU3 * conv[1]) if self.needs_keldysh else None
         return sR_new, sK_new
 

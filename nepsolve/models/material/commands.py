@@ -30,7 +30,7 @@ def cutoff_step(T_c: float, params) -> int:
     Matsubara frequency crosses ω_c; a T_c search that lands there found a jump across ρ = 1, not a crossing: the
     T_c of the definition, but quantized (a static channel with ω_c/2πT_c of a few frequencies shows it)."""
     omega_c = params.omega_c
-    if params.static_lam == 0.0 or not (T_c > 0 and omega_c > 0):
+    if params.static_lam == 0.0 or not params.frequency_cutoff or not (T_c > 0 and omega_c > 0):
         return -1
     k = int(round((omega_c / (np.pi * T_c) - 1.0) / 2.0))
     if k >= 0 and abs(omega_c / (np.pi * (2 * k + 1)) - T_c) <= STEP_RTOL * T_c:
@@ -42,7 +42,7 @@ def with_kelvin(result: dict, params=None) -> dict:
     """T_c [meV] also in kelvin (T_c_K); a T_c on a cutoff step (cutoff_step) gets a `warning`."""
     if "T_c" in result:
         result["T_c_K"] = result["T_c"] * K_PER_MEV
-        if params is not None and params.static_lam != 0.0:
+        if params is not None and params.static_lam != 0.0 and params.frequency_cutoff:
             k = cutoff_step(result["T_c"], params)
             result["cutoff_step"] = k
             if k >= 0:
@@ -68,6 +68,21 @@ def critical(params, quantity: str = "lambda_c", petsc_options=None, axis: str =
         return with_kelvin(out, params)
     out = flat.critical(params, "lambda_c" if quantity == "lambda_c" else "T_c", petsc_options, tol=tol)
     out.update(spectrum_info(params))
+    return with_kelvin(out, params)
+
+
+def critical_band_matsubara(params, quantity: str) -> dict:
+    """The imaginary-axis reference of the ξ-resolved material model (matsubara.band_pair_eigenvalue): local kernel,
+    flat DOS, equilibrium."""
+    if not params.equilibrium:
+        raise ParameterError("--axis matsubara needs equilibrium: every channel's T_b = T_el and no drive")
+    if params.kernel != "local" or params.dos != "flat":
+        raise ParameterError("--axis matsubara with --model material-xi: kernel = 'local' and dos = 'flat' only")
+    if quantity == "lambda_c":
+        out = {"quantity": "lambda_c", "lambda_c": matsubara.critical_coupling(params, cut="band"), "converged": True}
+    else:
+        out = {"quantity": "T_c", "T_c": matsubara.critical_temperature(params, cut="band"), "converged": True}
+    out.update(axis="matsubara", cut="band", status="ok", **spectrum_info(params))
     return with_kelvin(out, params)
 
 

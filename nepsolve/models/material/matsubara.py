@@ -76,27 +76,65 @@ def pair_eigenvalue(params, T: float | None = None, lam: float | None = None, cu
     return float(np.max(ev.real))
 
 
-def critical_temperature(params, cut: str = "both", T_lo: float | None = None, T_hi: float | None = None,
-                         rtol: float = 1e-10) -> float:
-    """T_c [meV]: ρ(T_c) = 1.  Bracketed by halving T from T_hi (default: the top boson frequency) down to T_lo
-    (default top/1e3; the matrix grows as 1/T), then bisection in ln T; 0.0 if ρ < 1 down to T_lo."""
-    top = params.top
-    lo_limit, hi = (T_lo or top * 1e-3), (T_hi or top)
-    f = lambda x: pair_eigenvalue(params, T=math.exp(x), cut=cut) - 1.0      # noqa: E731
-    x_hi = math.log(hi)
-    if f(x_hi) > 0:
-        raise ValueError(f"ρ > 1 already at T = {hi:g}: raise T_hi")
-    x_lo = x_hi - math.log(2.0)
-    while f(x_lo) < 0:
-        if x_lo < math.log(lo_limit):
-            return 0.0
-        x_hi, x_lo = x_lo, x_lo - math.log(2.0)
-    return math.exp(brentq(f, x_lo, x_hi, rtol=rtol))
+def band_pair_eigenvalue(params, T: float | None = None, lam: float | None = None, gamma: float | None = None) -> float:
+    """ρ of the Matsubara kernel of a finite flat band |ξ| < W (local boson kernel) with the static channel cut in
+    the band, |ξ|, |ξ'| < ω_c (material.xi; equilibrium, flat DOS).  The gap takes two values, φ_n inside the cutoff
+    = φ^b_n + φ^s and outside = φ^b_n; with A_x(m) = 2 atan(x/ω̃_m)/ω̃_m = ∫_{−x}^{x} dξ/(ω̃_m² + ξ²):
+        ω̃_n   = ω_n + γ + T Σ_m λ(ω_n − ω_m) sgn(ω_m) 2 atan(W/|ω̃_m|)      (iterated to its fixed point)
+        φ^b_n = T Σ_m λ(ω_n − ω_m) [A_W(m) φ^b_m + A_c(m) φ^s]
+        φ^s   = λ_s T Σ_m A_c(m) (φ^b_m + φ^s),
+    m over all integers, folded to m ≥ 0 by φ_{−m−1} = φ_m.  The gap equations run to ω_n ≥ max(50 ν_top, 10 ω_c);
+    ω̃ and the static sum to max(that, 10 W capped at 2000 ν_top), and the static sum's rest beyond, m ≥ N, is (2/π)·Ti₂(ω_c/(ω_N + δ)) φ^s with δ = ω̃_N − ω_N and
+    Ti₂(x) = ∫_0^x atan(t)/t dt (the sum as an integral, midpoint rule; φ^b_m ≈ 0 there).  `gamma` replaces
+    params.gamma (e.g. γ → 0, the BCS limit, which no real-frequency grid resolves)."""
+    from scipy.integrate import quad
+
+    p = params
+    T = p.T_el if T is None else T
+    channels = (p if lam is None else p.replace(lam=lam)).scaled_channels()
+    gam = p.gamma if gamma is None else gamma
+    top = max(c.top for c in channels)
+    w_gap = max(50.0 * top, 10.0 * p.omega_c)                    # the gap equations
+    w_z = max(w_gap, min(10.0 * p.W, 2000.0 * top))               # ω̃: the band edge matters up to ~10 W
+    n = max(8, int(math.ceil(0.5 * (w_gap / (math.pi * T) + 1.0))))
+    nz = max(n, int(math.ceil(0.5 * (w_z / (math.pi * T) + 1.0))))
+    if nz > 20000:
+        raise ValueError(f"band_pair_eigenvalue: {nz} Matsubara frequencies (T = {T:g} too low for W = {p.W:g})")
+    a = kernel_lags(channels, T, 2 * nz + 1)
+    wz = math.pi * T * (2.0 * np.arange(nz) + 1.0)
+    iz = np.arange(nz)
+    Zk = a[np.abs(iz[:, None] - iz[None, :])] - a[iz[:, None] + iz[None, :] + 1]       # sgn(ω_m), folded
+    wt = wz + gam + math.pi * T * (Zk @ np.ones(nz))
+    for _ in range(200):
+        new = wz + gam + T * (Zk @ (2.0 * np.arctan(p.W / wt)))
+        done = np.max(np.abs(new - wt)) <= 1e-14 * np.max(wt)
+        wt = new
+        if done:
+            break
+    del Zk
+    A_W = 2.0 * np.arctan(p.W / wt[:n]) / wt[:n]
+    A_c = 2.0 * np.arctan(p.omega_c / wt) / wt
+    idx = np.arange(n)
+    M = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    K = np.zeros((n + 1, n + 1))
+    K[:n, :n] = T * M * A_W[None, :]
+    K[:n, n] = T * M @ A_c[:n]
+    lam_s = p.static_lam
+    y0 = wz[-1] + math.pi * T + (wt[-1] - wz[-1])       # midpoint edge ω_N − πT, shifted by δ
+    rest = (2.0 / math.pi) * quad(lambda t: math.atan(t) / t, 0.0, p.omega_c / y0)[0]
+    K[n, :n] = 2.0 * lam_s * T * A_c[:n]                # folded: m and −m−1 both count
+    K[n, n] = lam_s * (2.0 * T * np.sum(A_c) + rest)    # φ^b_m, m ≥ n: negligible (∝ λ(ω_m)·A_c ~ ω_m⁻⁴)
+    return float(np.max(np.linalg.eigvals(K).real))
+
+
+def _rho(params, cut: str, **kw) -> float:
+    """The leading eigenvalue for the cutoff `cut`: 'both'/'input' (Matsubara frequency cutoff) or 'band'."""
+    return band_pair_eigenvalue(params, **kw) if cut == "band" else pair_eigenvalue(params, cut=cut, **kw)
 
 
 def critical_coupling(params, cut: str = "both", rtol: float = 1e-10) -> float:
     """λ_c at params.T_el: the total boson coupling with ρ = 1 (the static channel fixed)."""
-    f = lambda lam: pair_eigenvalue(params, lam=lam, cut=cut) - 1.0          # noqa: E731
+    f = lambda lam: _rho(params, cut, lam=lam) - 1.0          # noqa: E731
     hi = max(params.lam, 0.1)
     while f(hi) < 0:
         hi *= 2.0

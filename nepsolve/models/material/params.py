@@ -133,6 +133,13 @@ class MaterialParams(EliashbergParams):
         return max(c.top for c in self.own_channels())
 
     # ---------------------------------------------------------------- grid and checks
+    frequency_cutoff = True           # the static channel is cut in Matsubara frequency (material.model)
+
+    def static_range(self) -> float:
+        """The grid range the static channel needs: its constant output makes u = φ/ω̃ ~ 1/ω, and the convolutions'
+        truncation at ±L costs ∝ 1/L² (model.StaticChannel): 4ω_c."""
+        return 4.0 * self.omega_c
+
     def resolve_auto(self) -> None:
         if self.lam is None:
             object.__setattr__(self, "lam", float(sum(c.lam for c in self.own_channels())))
@@ -140,8 +147,8 @@ class MaterialParams(EliashbergParams):
             object.__setattr__(self, "omega_c", 10.0 * self.top)
         if self.omega_max is None:
             L = 8.0 * self.top
-            if self.static_lam != 0.0:       # the static channel's constant output makes u = φ/ω̃ ~ 1/ω: the
-                L = max(L, 4.0 * self.omega_c)  # convolutions' truncation at ±L costs ∝ 1/L² (model.StaticChannel)
+            if self.static_lam != 0.0:
+                L = max(L, self.static_range())
             for c in self.own_channels():
                 if c.drive_n > 0:
                     L = max(L, 2.0 * (c.drive_omega + 6.0 * c.drive_sigma))

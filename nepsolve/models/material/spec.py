@@ -79,3 +79,86 @@ SPEC = register(ModelSpec(
     example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0, "omega_b": 10.0,
                                              "n_omega": 2049, "omega_max": 80.0, "omega_c": 30.0}, "axis": ("mustar", [0.0, 0.1])},
 ))
+
+
+# ----------------------------------------------------------------------------------- the ξ-resolved material model
+def _critical_xi(params, quantity: str = "lambda_c", petsc_options=None, axis: str = "real",
+                 decompose: bool = False, tol: float | None = None) -> dict:
+    """The ξ model's critical search (ξ-local rows, --decompose) with the spectrum's λ/ω_log/SHA-256 and T_c in kelvin;
+    axis 'matsubara': the band-cutoff imaginary-axis reference (local kernel, flat DOS, equilibrium)."""
+    from ..eliashberg_xi import critical as xi_critical
+
+    if axis == "matsubara":
+        return commands.critical_band_matsubara(params, quantity)
+    out = xi_critical.critical(params, quantity, petsc_options, axis, decompose, tol)
+    out.update(commands.spectrum_info(params))
+    return commands.with_kelvin(out, params)
+
+
+def _solve_xi(params, petsc_options=None, quantity: str = "delta0", **options) -> dict:
+    from ..eliashberg_xi import critical as xi_critical
+
+    out = xi_critical.solve(params, petsc_options, quantity, **options)
+    out.update(commands.spectrum_info(params))
+    return out
+
+
+def _build_xi(params, xi_rows=None, **_):
+    from .xi import MaterialXi
+
+    return MaterialXi(params, xi_rows)
+
+
+def _xi_spec():
+    from ..eliashberg_xi import critical as xi_critical
+    from ..eliashberg_xi.spec import OBSERVABLES as XI_OBSERVABLES, check_point, xi_cost
+    from .xi import MaterialXiParams
+
+    observables = {**XI_OBSERVABLES, "T_c_K": OBSERVABLES["T_c_K"]}
+    quantities = {
+        "lambda_c": Quantity("lambda_c", lambda_c_record(observables), "1",
+                             "critical total boson coupling lambda_c (every channel scaled by the same factor)",
+                             multi_rank=True),
+        "T_c": Quantity("T_c", _kelvin(t_c_record(observables)), "meV",
+                        "critical electron-bath temperature T_c at fixed lam (channel 1's T_b/T_el fixed)"),
+        "delta0": Quantity("delta0", delta0_record(observables), "meV",
+                           "gap edge Delta0 of the nonlinear solution (0: normal)"),
+    }
+    return ModelSpec(
+        name="material-xi",
+        summary="the material model (alpha^2F channels, baths, drives; meV) on a finite band resolved in xi: local, "
+                "Lorentzian or xi-local kernel, glue switch; static channel with a band cutoff |xi| < omega_c",
+        params=MaterialXiParams,
+        energy_unit="meV",
+        units_text=UNITS_TEXT,
+        conventions=CONVENTIONS,
+        quantities=quantities,
+        observables=observables,
+        cost=xi_cost,
+        check_point=check_point,
+        keys_heading="--model material-xi (energies in meV):",
+        build=_build_xi,
+        critical=_critical_xi,
+        refines=True,
+        critical_rows=xi_critical.critical_rows,
+        solve=_solve_xi,
+        write_solution=flat.write_solution,
+        report_keys=flat.REPORT_KEYS,
+        array_units={**ARRAY_UNITS, "xi": "meV"},
+        labels={**LABELS, "W": "$W$ [meV]", "w": "$w$ [meV]"},
+        key_units=KEY_UNITS,
+        help={"critical": "--model material-xi: as --model material on a band |ξ| < W resolved in ξ (kernel local, "
+                          "lorentzian or xi_local; glue on/off; --decompose); the static channel (lam_static − μ*) "
+                          "acts for |ξ|, |ξ'| < omega_c (BCS band cutoff, no T_c quantization); --axis matsubara: the "
+                          "band-cutoff imaginary-axis reference (local kernel, flat DOS, equilibrium).",
+              "solve": HELP["solve"]},
+        figures=FIGURES,
+        figure_slice={"glue": "on"},
+        example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0,
+                                                 "omega_b": 10.0, "W": 60.0, "n_omega": 2049, "omega_max": 80.0,
+                                                 "omega_c": 30.0, "lam_static": 0.1},
+                 "axis": ("mustar", [0.0, 0.1])},
+    )
+
+
+SPEC_XI = register(_xi_spec())
