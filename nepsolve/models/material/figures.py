@@ -66,7 +66,8 @@ def plot_mustar(path, out, *, formats=None):
 
 def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     """T_c/T_c0 vs the boson frequency (axis 'omega_b'), one line per value of the other axis; T_c0 is the static
-    channel alone on the imaginary axis (equal to the real axis to 1e-6, tests/test_material.py)."""
+    channel alone on the imaginary axis (equal to the real axis to 1e-6, tests/test_material.py): the Matsubara
+    frequency cutoff (--model material) or the band cutoff (--model material-xi, tests/test_material_xi.py)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,8 +80,11 @@ def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     if "omega_b" not in pd["axes"] or pd["quantity"] != "T_c":
         raise ValueError(f"{path}: the tc_ratio figure needs a T_c study with the axis omega_b")
     fixed = _fixed(pd)
+    band = pd["model"] == "material-xi"
+    if band:
+        from .xi import MaterialXiParams as MaterialParams         # noqa: F811
     p0 = MaterialParams(**{**fixed, "lam": 1e-9})
-    tc0 = matsubara.critical_temperature(p0, T_hi=10.0 * p0.top)
+    tc0 = matsubara.critical_temperature(p0, cut="band" if band else "both", T_hi=10.0 * p0.top)
     i = pd["axes"].index("omega_b")
     vals = np.moveaxis(pd["values"], i, 0)
     wb = pd["coords"]["omega_b"].astype(float)
@@ -108,7 +112,8 @@ def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     ax.set_xscale("log")
     ax.set_xlabel("boson frequency $ω_b$ [meV]   (dotted: $T_{c0}$)")
     ax.set_ylabel("$T_c/T_{c0}$")
-    ax.set_title(f"{pd['study']}: static λ_s = {p0.lam_static:g} (ω_c = {p0.omega_c:g} meV) + boson λ = "
+    cut = f"band cutoff |ξ| < ω_c = {p0.omega_c:g} meV, W = {p0.W:g}" if band else f"ω_c = {p0.omega_c:g} meV"
+    ax.set_title(f"{pd['study']}: static λ_s = {p0.lam_static:g} ({cut}) + boson λ = "
                  f"{fixed.get('lam')}; T_c0 = {tc0:.4g} meV ({tc0 * K_PER_MEV:.3g} K)", fontsize="small", loc="left")
     ax.grid(alpha=0.3, which="both")
     if others:

@@ -132,6 +132,24 @@ def _rho(params, cut: str, **kw) -> float:
     return band_pair_eigenvalue(params, **kw) if cut == "band" else pair_eigenvalue(params, cut=cut, **kw)
 
 
+def critical_temperature(params, cut: str = "both", T_lo: float | None = None, T_hi: float | None = None,
+                         rtol: float = 1e-10) -> float:
+    """T_c [meV]: ρ(T_c) = 1.  Bracketed by halving T from T_hi (default: the top boson frequency) down to T_lo
+    (default top/1e3; the matrix grows as 1/T), then bisection in ln T; 0.0 if ρ < 1 down to T_lo."""
+    top = params.top
+    lo_limit, hi = (T_lo or top * 1e-3), (T_hi or top)
+    f = lambda x: _rho(params, cut, T=math.exp(x)) - 1.0      # noqa: E731
+    x_hi = math.log(hi)
+    if f(x_hi) > 0:
+        raise ValueError(f"ρ > 1 already at T = {hi:g}: raise T_hi")
+    x_lo = x_hi - math.log(2.0)
+    while f(x_lo) < 0:
+        if x_lo < math.log(lo_limit):
+            return 0.0
+        x_hi, x_lo = x_lo, x_lo - math.log(2.0)
+    return math.exp(brentq(f, x_lo, x_hi, rtol=rtol))
+
+
 def critical_coupling(params, cut: str = "both", rtol: float = 1e-10) -> float:
     """λ_c at params.T_el: the total boson coupling with ρ = 1 (the static channel fixed)."""
     f = lambda lam: _rho(params, cut, lam=lam) - 1.0          # noqa: E731

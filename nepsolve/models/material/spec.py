@@ -152,7 +152,7 @@ def _xi_spec():
                           "acts for |ξ|, |ξ'| < omega_c (BCS band cutoff, no T_c quantization); --axis matsubara: the "
                           "band-cutoff imaginary-axis reference (local kernel, flat DOS, equilibrium).",
               "solve": HELP["solve"]},
-        figures=FIGURES,
+        figures={"tc_ratio": FIGURES["tc_ratio"]},
         figure_slice={"glue": "on"},
         example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0,
                                                  "omega_b": 10.0, "W": 60.0, "n_omega": 2049, "omega_max": 80.0,
