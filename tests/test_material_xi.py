@@ -120,3 +120,17 @@ def test_cli_prints_t_c_in_kelvin_for_the_xi_model():
     print(out["T_c"], out["T_c_K"])
     assert out["T_c"] > 0 and abs(out["T_c_K"] - out["T_c"] * K_PER_MEV) < 1e-9
     assert "cutoff_step" not in out          # a band cutoff does not quantize T_c
+
+
+def test_xi_local_row_with_the_tabulated_spectrum_matches_matsubara():
+    """kernel 'xi_local', the Pb-like α²F file, row ξ = 0 in equilibrium: the real-axis λ_c equals the ξ-local
+    imaginary-axis λ_c for the same spectrum (material.matsubara.xi_local_pair_eigenvalue).  (∫K dξ' = 1 meV here:
+    the ξ-local λ_c in meV units is not the Ω-unit one of --model eliashberg-xi.)"""
+    from nepsolve.models.material.matsubara import xi_local_pair_eigenvalue
+
+    p = MaterialXiParams(a2f="data/pb_like_a2f.dat", kernel="xi_local", gamma=0.1, T_el=0.5, T_b=0.5, W=200.0)
+    ref = brentq(lambda lam: xi_local_pair_eigenvalue(p, lam=lam) - 1.0, 0.5, 50.0, rtol=1e-12)
+    r = api.critical_coupling(p, xi_row=0.0)
+    err = abs(r["lambda_c"] - ref) / ref
+    print(f"xi-local row 0: real {r['lambda_c']:.6f}, Matsubara {ref:.6f}, rel {err:.1e} (n_omega {p.n_omega})")
+    assert r["converged"] and err < 2e-4

@@ -127,6 +127,35 @@ def band_pair_eigenvalue(params, T: float | None = None, lam: float | None = Non
     return float(np.max(np.linalg.eigvals(K).real))
 
 
+def xi_local_pair_eigenvalue(params, T: float | None = None, lam: float | None = None) -> float:
+    """ρ of the ξ-local model's row ξ = 0 (V = g²δ(ξ − ξ'), flat DOS; material.xi with kernel 'xi_local') for the
+    material channels: the flat-band equations with the ξ integral removed, at ξ = 0 where χ = 0 (p-h symmetry):
+        ω̃_n = ω_n + γ + T Σ_m λ(ω_n − ω_m) sgn(ω_m)/|ω̃_m|,   φ_n = T Σ_m λ(ω_n − ω_m) φ_m/ω̃_m²
+    (folded to m ≥ 0; ω̃ by fixed-point iteration; terms decay as 1/m⁴, sums to max(50 ν_top, 2000 πT)).  No static
+    channel (a band-cutoff one couples all ξ')."""
+    p = params
+    T = p.T_el if T is None else T
+    channels = (p if lam is None else p.replace(lam=lam)).scaled_channels()
+    top = max(c.top for c in channels)
+    n = max(64, int(math.ceil(0.5 * (max(50.0 * top, 2000.0 * math.pi * T) / (math.pi * T) + 1.0))))
+    a = kernel_lags(channels, T, 2 * n + 1)
+    wn = math.pi * T * (2.0 * np.arange(n) + 1.0)
+    idx = np.arange(n)
+    diff = a[np.abs(idx[:, None] - idx[None, :])] - a[idx[:, None] + idx[None, :] + 1]
+    summ = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    wt = wn + p.gamma
+    for _ in range(1000):
+        new = wn + p.gamma + T * (diff @ (1.0 / wt))
+        done = np.max(np.abs(new - wt)) <= 1e-14 * np.max(wt)
+        wt = new
+        if done:
+            break
+    else:
+        raise ValueError("xi_local_pair_eigenvalue: ω̃ iteration did not converge")
+    s = 1.0 / wt
+    return float(np.linalg.eigvalsh(T * (s[:, None] * summ * s[None, :]))[-1])
+
+
 def _rho(params, cut: str, **kw) -> float:
     """The leading eigenvalue for the cutoff `cut`: 'both'/'input' (Matsubara frequency cutoff) or 'band'."""
     return band_pair_eigenvalue(params, **kw) if cut == "band" else pair_eigenvalue(params, cut=cut, **kw)

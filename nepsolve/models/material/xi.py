@@ -34,6 +34,9 @@ MATERIAL_XI_SPECS: dict[str, Spec] = {
     **{k: XI_SPECS[k] for k in _XI_KEYS},
     "W": Spec(float, "band half-width W [meV] (electron states at −W ≤ ξ ≤ W)", 0.0, 1e6),
     "w": Spec(float, "width w of the Lorentzian kernel [meV]", 0.0, 1e6),
+    "kernel_norm": Spec(str, "Lorentzian normalisation: 'integral' (∫K dξ' = 1 meV: λ of the Lorentzian and ξ-local "
+                        "kernels is per meV of ξ', so its values differ from --model eliashberg-xi's per Ω) or 'peak' "
+                        "(K(0) = 1)", choices=("integral", "peak")),
     "xi_h0": Spec(float, "graded ξ grid: width of the central cell [meV]; 0 = automatic, max(w, γ)/4 capped at 0.1",
                   0.0, 1e3, lo_open=False),
     "xi_hmax": Spec(float, "graded ξ grid: largest cell width [meV]", 0.0, 1e3),
