@@ -82,8 +82,8 @@ def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     fixed = _fixed(pd)
     band = pd["model"] == "material-xi"
     if band:
-        from .xi import MaterialXiParams as MaterialParams         # noqa: F811
-    p0 = MaterialParams(**{**fixed, "lam": 1e-9})
+        from .xi import MaterialXiParams
+    p0 = (MaterialXiParams if band else MaterialParams)(**{**fixed, "lam": 1e-9})
     tc0 = matsubara.critical_temperature(p0, cut="band" if band else "both", T_hi=10.0 * p0.top)
     i = pd["axes"].index("omega_b")
     vals = np.moveaxis(pd["values"], i, 0)

@@ -44,14 +44,20 @@ def _kelvin(record):
     return compute
 
 
-QUANTITIES = {
-    "lambda_c": Quantity("lambda_c", lambda_c_record(OBSERVABLES), "1",
-                         "critical total boson coupling lambda_c (every channel scaled by the same factor)"),
-    "T_c": Quantity("T_c", _kelvin(t_c_record(OBSERVABLES)), "meV",
-                    "critical electron-bath temperature T_c at fixed lam (channel 1's T_b/T_el fixed)"),
-    "delta0": Quantity("delta0", delta0_record(OBSERVABLES, seeded=True), "meV",
-                       "gap edge Delta0 of the nonlinear solution (0: normal)"),
-}
+def material_quantities(observables, multi_rank: bool = False, seeded: bool = True) -> dict:
+    """λ_c (the whole spectrum scaled), T_c with T_c_K, Δ0 of a material model."""
+    return {
+        "lambda_c": Quantity("lambda_c", lambda_c_record(observables), "1",
+                             "critical total boson coupling lambda_c (every channel scaled by the same factor)",
+                             multi_rank=multi_rank),
+        "T_c": Quantity("T_c", _kelvin(t_c_record(observables)), "meV",
+                        "critical electron-bath temperature T_c at fixed lam (channel 1's T_b/T_el fixed)"),
+        "delta0": Quantity("delta0", delta0_record(observables, seeded=seeded), "meV",
+                           "gap edge Delta0 of the nonlinear solution (0: normal)"),
+    }
+
+
+QUANTITIES = material_quantities(OBSERVABLES)
 
 SPEC = register(ModelSpec(
     name="material",
@@ -111,19 +117,11 @@ def _build_xi(params, xi_rows=None, **_):
 
 def _xi_spec():
     from ..eliashberg_xi import critical as xi_critical
-    from ..eliashberg_xi.spec import OBSERVABLES as XI_OBSERVABLES, check_point, xi_cost
+    from ..eliashberg_xi.spec import FIGURES as XI_FIGURES, OBSERVABLES as XI_OBSERVABLES, check_point, xi_cost
     from .xi import MaterialXiParams
 
     observables = {**XI_OBSERVABLES, "T_c_K": OBSERVABLES["T_c_K"]}
-    quantities = {
-        "lambda_c": Quantity("lambda_c", lambda_c_record(observables), "1",
-                             "critical total boson coupling lambda_c (every channel scaled by the same factor)",
-                             multi_rank=True),
-        "T_c": Quantity("T_c", _kelvin(t_c_record(observables)), "meV",
-                        "critical electron-bath temperature T_c at fixed lam (channel 1's T_b/T_el fixed)"),
-        "delta0": Quantity("delta0", delta0_record(observables), "meV",
-                           "gap edge Delta0 of the nonlinear solution (0: normal)"),
-    }
+    quantities = material_quantities(observables, multi_rank=True, seeded=False)
     return ModelSpec(
         name="material-xi",
         summary="the material model (alpha^2F channels, baths, drives; meV) on a finite band resolved in xi: local, "
@@ -152,7 +150,7 @@ def _xi_spec():
                           "acts for |ξ|, |ξ'| < omega_c (BCS band cutoff, no T_c quantization); --axis matsubara: the "
                           "band-cutoff imaginary-axis reference (local kernel, flat DOS, equilibrium).",
               "solve": HELP["solve"]},
-        figures={"tc_ratio": FIGURES["tc_ratio"]},
+        figures={"tc_ratio": FIGURES["tc_ratio"], "decomposition": XI_FIGURES["decomposition"]},
         figure_slice={"glue": "on"},
         example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0,
                                                  "omega_b": 10.0, "W": 60.0, "n_omega": 2049, "omega_max": 80.0,
