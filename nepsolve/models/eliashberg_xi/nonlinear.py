@@ -308,7 +308,7 @@ class XiGapProblem:
         eye = np.eye(2)[:, :, None]
         sR_new = -1j * gam * eye + TAU3 * conv[0]
         if m.static is not None:            # a static channel: constant off-diagonal Σ^R on its rows
-            s12, s21, on = m.static.nonlinear(m, GK)
+            s12, s21, on = m.static.nonlinear(m, GK, sR)
             sR_new[:, 0, 1] += s12 * on[:, None]
             sR_new[:, 1, 0] += s21 * on[:, None]
         sK_new = (-2j * gam * m.F_bath * eye + TAU3 * conv[1]) if self.needs_keldysh else None
