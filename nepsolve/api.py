@@ -97,6 +97,8 @@ class _RhoTracker:
         eigenvalue of largest real part ('leading': rows of the ξ-local kernel off ξ = 0 have complex
         leading eigenvalues out of equilibrium, and rows are compared by it)."""
         res, ns, op = _eigen(self.make_params(x), self.sector, self.normal, self.v0, xi_rows)
+        if res.eigenvalues.size == 0:            # not "no real eigenvalue": none converged at all
+            raise RuntimeError(f"eigen-solver: no eigenvalue converged at x = {x:g} ({'; '.join(res.notes)})")
         if res.vector is not None:
             self.v0 = res.vector
         self.matvecs += res.matvecs
