@@ -112,9 +112,9 @@ def plot_tc_ratio(path, out, *, reference: str = "static", formats=None):
     ax.set_xscale("log")
     ax.set_xlabel("boson frequency $ω_b$ [meV]   (dotted: $T_{c0}$)")
     ax.set_ylabel("$T_c/T_{c0}$")
-    cut = f"band cutoff |ξ| < ω_c = {p0.omega_c:g} meV, W = {p0.W:g}" if band else f"ω_c = {p0.omega_c:g} meV"
+    cut = f"band cutoff |ξ| < ω_c = {p0.omega_c:g} meV" if band else f"ω_c = {p0.omega_c:g} meV"
     ax.set_title(f"{pd['study']}: static λ_s = {p0.lam_static:g} ({cut}) + boson λ = "
-                 f"{fixed.get('lam')}; T_c0 = {tc0:.4g} meV ({tc0 * K_PER_MEV:.3g} K)", fontsize="small", loc="left")
+                 f"{fixed.get('lam')};\nT_c0 = {tc0:.4g} meV ({tc0 * K_PER_MEV:.3g} K)", fontsize="small", loc="left")
     ax.grid(alpha=0.3, which="both")
     if others:
         ax.legend(fontsize="small", title="T_b/T_el fixed in the search: T_b at T_el start")
