@@ -6,8 +6,11 @@ static channel (material.matsubara.band_pair_eigenvalue, written apart from the 
 of the nonlinear map."""
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +137,33 @@ def test_xi_local_row_with_the_tabulated_spectrum_matches_matsubara():
     err = abs(r["lambda_c"] - ref) / ref
     print(f"xi-local row 0: real {r['lambda_c']:.6f}, Matsubara {ref:.6f}, rel {err:.1e} (n_omega {p.n_omega})")
     assert r["converged"] and err < 2e-4
+
+
+MPI_POINT = dict(omega_b=5.0, kappa=1.0, lam_static=0.15, omega_c=15.0, W=60.0, gamma=0.3, T_el=0.3, T_b=0.6,
+                 n_omega=2049, omega_max=40.0, kernel="lorentzian", w=5.0, kernel_norm="peak", xi_grid="uniform",
+                 n_xi=24, fel_mode="kinetic")
+
+
+@pytest.mark.mpi
+@pytest.mark.skipif(shutil.which("mpiexec") is None, reason="no mpiexec on PATH")
+def test_two_ranks_with_a_band_static_channel_match_one_rank():
+    """The static channel's constant output on the rows a rank owns (the ξ' sum over all inside cells done from the
+    full fields on every rank): λ_c of a NESS Lorentzian point on 2 real MPI ranks = 1 rank to 1e-9."""
+    serial = api.critical_coupling(MaterialXiParams(**MPI_POINT))
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(["mpiexec", "-n", "2", sys.executable, str(Path(__file__).resolve())], capture_output=True,
+                         text=True, timeout=900, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    two = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"1 rank {serial['lambda_c']:.12f}, 2 ranks {two['lambda_c']:.12f}")
+    assert two["ranks"] == 2 and abs(two["lambda_c"] - serial["lambda_c"]) < 1e-9 * serial["lambda_c"]
+    assert two["subspace_residual"] < 1e-10
+
+
+if __name__ == "__main__":          # the rank side of the MPI test
+    from mpi4py import MPI
+
+    r = api.critical_coupling(MaterialXiParams(**MPI_POINT), comm=MPI.COMM_WORLD)
+    if MPI.COMM_WORLD.rank == 0:
+        print(json.dumps({"ranks": MPI.COMM_WORLD.size, "lambda_c": r["lambda_c"],
+                          "subspace_residual": r["subspace_residual"]}))
