@@ -149,7 +149,9 @@ def _xi_spec():
                           "lorentzian or xi_local; glue on/off; --decompose); the static channel (lam_static − μ*) "
                           "acts for |ξ|, |ξ'| < omega_c (BCS band cutoff, no T_c quantization); --axis matsubara: the "
                           "band-cutoff imaginary-axis reference (local kernel, flat DOS, equilibrium).",
-              "solve": HELP["solve"]},
+              "solve": "--model material-xi: the nonlinear Nambu–Keldysh gap of the ξ-resolved model (Newton–Krylov "
+                       "with the normal state deflated; not on the graded Lorentzian ξ grid), Δ(ω), Z(ω), F_el(ω) of "
+                       "the row nearest ξ = 0, φ of every row, in meV."},
         figures={"tc_ratio": FIGURES["tc_ratio"], "decomposition": XI_FIGURES["decomposition"]},
         figure_slice={"glue": "on"},
         example={"quantity": "lambda_c", "fixed": {"T_el": 1.0, "T_b": 1.0, "gamma": 0.5, "kappa": 1.0,
