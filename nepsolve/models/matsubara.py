@@ -550,12 +550,17 @@ def _unit_crossing(rho, start: float, rtol: float, where: str) -> float:
     return brentq(f, hi / 2 if hi > start else 1e-3, hi, xtol=1e-14, rtol=rtol)
 
 
+def fold_lags(a: np.ndarray, n: int):
+    """(λ(ω_n − ω_m), λ(ω_n + ω_m)) for n, m < n from the lags a_l = λ(2πT l), l ≤ 2n: the sums over m < 0 folded
+    onto m ≥ 0 (ω_{−m−1} = −ω_m)."""
+    idx = np.arange(n)
+    return a[np.abs(idx[:, None] - idx[None, :])], a[idx[:, None] + idx[None, :] + 1]
+
+
 def _folded_kernels(lam, T, kappa, n):
     """λ(ω_n − ω_m) ∓ λ(ω_n + ω_m) for n, m < n (the sums over m < 0 folded onto m ≥ 0)."""
     a = _boson_kernel(lam, T, kappa, n)
-    idx = np.arange(n)
-    minus = a[np.abs(idx[:, None] - idx[None, :])]
-    plus = a[idx[:, None] + idx[None, :] + 1]
+    minus, plus = fold_lags(a, n)
     return a, minus - plus, minus + plus
 
 

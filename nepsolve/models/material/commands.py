@@ -30,7 +30,7 @@ def cutoff_step(T_c: float, params) -> int:
     Matsubara frequency crosses ω_c; a T_c search that lands there found a jump across ρ = 1, not a crossing: the
     T_c of the definition, but quantized (a static channel with ω_c/2πT_c of a few frequencies shows it)."""
     omega_c = params.omega_c
-    if params.static_lam == 0.0 or not params.frequency_cutoff or not (T_c > 0 and omega_c > 0):
+    if not params.sharp_static_cutoff or not (T_c > 0 and omega_c > 0):
         return -1
     k = int(round((omega_c / (np.pi * T_c) - 1.0) / 2.0))
     if k >= 0 and abs(omega_c / (np.pi * (2 * k + 1)) - T_c) <= STEP_RTOL * T_c:
@@ -42,7 +42,7 @@ def with_kelvin(result: dict, params=None) -> dict:
     """T_c [meV] also in kelvin (T_c_K); a T_c on a cutoff step (cutoff_step) gets a `warning`."""
     if "T_c" in result:
         result["T_c_K"] = result["T_c"] * K_PER_MEV
-        if params is not None and params.static_lam != 0.0 and params.frequency_cutoff:
+        if params is not None and params.sharp_static_cutoff:
             k = cutoff_step(result["T_c"], params)
             result["cutoff_step"] = k
             if k >= 0:

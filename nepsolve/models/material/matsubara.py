@@ -19,6 +19,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ...physics.spectra import segment_moments
+from ..matsubara import fold_lags
 
 
 def tabulated_kernel(nu_tab: np.ndarray, y_tab: np.ndarray, nu_l: np.ndarray) -> np.ndarray:
@@ -66,8 +67,8 @@ def pair_eigenvalue(params, T: float | None = None, lam: float | None = None, cu
     s[0] = a[0]
     s[1:] = a[0] + 2.0 * np.cumsum(a[1:n])
     wt = wn + p.gamma + math.pi * T * s
-    idx = np.arange(n)
-    M = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    minus, plus = fold_lags(a, n)
+    M = minus + plus
     theta = (wn < p.omega_c).astype(float)
     c = theta if cut == "both" else np.ones(n)
     M = M + 2.0 * p.static_lam * c[:, None] * theta[None, :]     # folded: θ_m and θ_{−m−1} both count
@@ -102,20 +103,15 @@ def band_pair_eigenvalue(params, T: float | None = None, lam: float | None = Non
         raise ValueError(f"band_pair_eigenvalue: {nz} Matsubara frequencies (T = {T:g} too low for W = {p.W:g})")
     a = kernel_lags(channels, T, 2 * nz + 1)
     wz = math.pi * T * (2.0 * np.arange(nz) + 1.0)
-    iz = np.arange(nz)
-    Zk = a[np.abs(iz[:, None] - iz[None, :])] - a[iz[:, None] + iz[None, :] + 1]       # sgn(ω_m), folded
-    wt = wz + gam + math.pi * T * (Zk @ np.ones(nz))
-    for _ in range(200):
-        new = wz + gam + T * (Zk @ (2.0 * np.arctan(p.W / wt)))
-        done = np.max(np.abs(new - wt)) <= 1e-14 * np.max(wt)
-        wt = new
-        if done:
-            break
-    del Zk
+    minus, plus = fold_lags(a, nz)
+    Zk = minus - plus                                     # sgn(ω_m), folded
+    del minus, plus
+    wt = _omega_tilde(lambda wt: wz + gam + T * (Zk @ (2.0 * np.arctan(p.W / wt))),
+                      wz + gam + math.pi * T * (Zk @ np.ones(nz)), "band_pair_eigenvalue")
     A_W = 2.0 * np.arctan(p.W / wt[:n]) / wt[:n]
     A_c = 2.0 * np.arctan(p.omega_c / wt) / wt
-    idx = np.arange(n)
-    M = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
+    minus, plus = fold_lags(a, n)
+    M = minus + plus
     K = np.zeros((n + 1, n + 1))
     K[:n, :n] = T * M * A_W[None, :]
     K[:n, n] = T * M @ A_c[:n]
@@ -140,20 +136,24 @@ def xi_local_pair_eigenvalue(params, T: float | None = None, lam: float | None =
     n = max(64, int(math.ceil(0.5 * (max(50.0 * top, 2000.0 * math.pi * T) / (math.pi * T) + 1.0))))
     a = kernel_lags(channels, T, 2 * n + 1)
     wn = math.pi * T * (2.0 * np.arange(n) + 1.0)
-    idx = np.arange(n)
-    diff = a[np.abs(idx[:, None] - idx[None, :])] - a[idx[:, None] + idx[None, :] + 1]
-    summ = a[np.abs(idx[:, None] - idx[None, :])] + a[idx[:, None] + idx[None, :] + 1]
-    wt = wn + p.gamma
-    for _ in range(1000):
-        new = wn + p.gamma + T * (diff @ (1.0 / wt))
+    minus, plus = fold_lags(a, n)
+    diff, summ = minus - plus, minus + plus
+    wt = _omega_tilde(lambda wt: wn + p.gamma + T * (diff @ (1.0 / wt)), wn + p.gamma, "xi_local_pair_eigenvalue")
+    s = 1.0 / wt
+    return float(np.linalg.eigvalsh(T * (s[:, None] * summ * s[None, :]))[-1])
+
+
+def _omega_tilde(update, start: np.ndarray, who: str, max_iter: int = 1000) -> np.ndarray:
+    """The fixed point ω̃ = update(ω̃) from `start` (a contraction: the boson sums change ω̃ only through bounded
+    factors), to 1e-14 relative; ValueError naming `who` if it does not converge."""
+    wt = start
+    for _ in range(max_iter):
+        new = update(wt)
         done = np.max(np.abs(new - wt)) <= 1e-14 * np.max(wt)
         wt = new
         if done:
-            break
-    else:
-        raise ValueError("xi_local_pair_eigenvalue: ω̃ iteration did not converge")
-    s = 1.0 / wt
-    return float(np.linalg.eigvalsh(T * (s[:, None] * summ * s[None, :]))[-1])
+            return wt
+    raise ValueError(f"{who}: ω̃ iteration did not converge in {max_iter} steps")
 
 
 def _rho(params, cut: str, **kw) -> float:

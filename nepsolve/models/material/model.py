@@ -49,6 +49,15 @@ def truncated_tanh(omega: np.ndarray, T: float, omega_c: float) -> np.ndarray:
     return out
 
 
+def log_tail_nodes(L: float, n_nodes: int, decades: float = 6.0):
+    """Nodes x = L e^t on [L, 10^decades L] and weights for ∫ f(x) dx (trapezoid in t, dx = x dt)."""
+    t = np.linspace(0.0, decades * np.log(10.0), n_nodes)
+    x = L * np.exp(t)
+    w = np.full(t.size, t[1] - t[0])
+    w[[0, -1]] *= 0.5
+    return x, w * x
+
+
 class StaticChannel:
     """φ_s = λ_s·[½∫_{−L}^{L} dω χ_c(ω) x(ω) + tail] on a uniform grid, x = F_el Re u (module docstring).  Beyond ±L,
     φ → φ(±L) and ω̃ → ω + δ± (δ+ = ω̃(L) − L, δ− = −δ+* by ω̃(−ω) = −ω̃(ω)*), so with A = ∫_L^∞ F_M(x)/(x + δ+) dx
@@ -69,12 +78,9 @@ class StaticChannel:
         chi[mid] = 8.0 * T * T * float(np.sum(1.0 / matsubara_below(T, omega_c) ** 2))
         self.weight = 0.5 * dw * chi
         self.weight[[0, -1]] *= 0.5                                # trapezoid ends
-        self.L = L = float(omega[-1])
-        t = np.linspace(0.0, np.log(1e6), self.TAIL_NODES)        # x = L e^t: trapezoid in t, dx = x dt
-        x = L * np.exp(t)
-        w = np.full(t.size, t[1] - t[0])
-        w[[0, -1]] *= 0.5
-        self._x, self._wF = x, w * x * truncated_tanh(x, T, omega_c)
+        self.L = float(omega[-1])
+        x, w = log_tail_nodes(self.L, self.TAIL_NODES)
+        self._x, self._wF = x, w * truncated_tanh(x, T, omega_c)
 
     def tail(self, phi_edges, wt_hi: complex) -> float:
         """½ Re[φ(L) A + φ(−L) A*] with A = ∫_L^∞ F_M(x)/(x + δ) dx, δ = ω̃(L) − L."""

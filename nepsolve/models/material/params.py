@@ -179,6 +179,11 @@ class MaterialParams(EliashbergParams):
         return all(c.T_b == self.T_el and c.drive_n == 0.0 for c in self.own_channels())
 
     @property
+    def sharp_static_cutoff(self) -> bool:
+        """A static channel cut at Matsubara frequency ω_c (T_c can sit on its steps, commands.cutoff_step)."""
+        return self.static_lam != 0.0 and self.frequency_cutoff
+
+    @property
     def static_lam(self) -> float:
         """Coupling of the static channel: λ_s − μ* (> 0 attractive)."""
         return self.lam_static - self.mustar

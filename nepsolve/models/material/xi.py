@@ -25,7 +25,7 @@ from ...physics.params import XI_SPECS, EliashbergXiParams
 from ...physics.spec import ParameterError, Spec
 from ..eliashberg_xi.model import PI, XiEliashberg
 from ..xi_grid import cell_pair
-from .model import MaterialFlatBand
+from .model import MaterialFlatBand, log_tail_nodes
 from .params import MATERIAL_SPECS, MaterialParams
 
 _XI_KEYS = ("W", "dos", "kernel", "kernel_norm", "w", "xi_grid", "xi_h0", "xi_growth", "xi_hmax", "n_xi", "glue")
@@ -105,11 +105,9 @@ class BandStatic:
         wt[[0, -1]] *= 0.5
         self.wt = wt
         self.coef = 1j * lam_s / (4.0 * PI)
-        self.L = L = float(model.omega[-1])
-        t = np.linspace(0.0, np.log(1e6), self.TAIL_NODES)           # x = L e^t: trapezoid in t, dx = x dt
-        w = np.full(t.size, t[1] - t[0])
-        w[[0, -1]] *= 0.5
-        self._dx, self._w = L * (np.exp(t) - 1.0), w * L * np.exp(t)  # distance beyond the edge, weight
+        L = float(model.omega[-1])
+        x, self._w = log_tail_nodes(L, self.TAIL_NODES)
+        self._dx = x - L                                                  # distance beyond the edge
 
     def tail_integrals(self, a_edges, b_edges):
         """I± per inside cell: ∫ C_RR over ω > L (+) and ω < −L (−), with a = ω − Σ11, b = ω − Σ22 continued from
