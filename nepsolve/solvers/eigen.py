@@ -23,10 +23,11 @@ from .krylov_schur import RowDistributedOperator, RowGroup, krylov_schur
 
 METHODS = ("auto", "arpack", "krylov-schur")
 METHOD = "auto"      # default of leading_real_eigenvalue: 'auto' = Krylov–Schur on several ranks, else ARPACK
-# ARPACK restarts before it returns what converged.  Its own default (10 × size) is a hang when the k-th eigenvalue
-# sits in a cluster: measured on the ξ material model (65537 ω, two rows) the leading pair converged in 40 restarts
-# while the 3rd/4th did not, and a T_c search ran for > 30 min on one eigenvalue.
-ARPACK_MAX_RESTARTS = 60
+# Restarts of either solver before it returns what converged.  ARPACK's own default (10 × size) was a hang when the
+# k-th eigenvalue sat in a cluster: measured on the ξ material model (65537 ω, two rows) the leading pair converged
+# in 40 restarts while the 3rd/4th did not, and a T_c search ran for > 30 min on one eigenvalue.  The same bound
+# holds for Krylov–Schur on a group of ranks (it was 1000 there).
+MAX_RESTARTS = 60
 
 
 @dataclass
@@ -78,7 +79,7 @@ def _arpack(problem, v0, k, tol, ncv, maxiter):
     if v0 is None:            # ARPACK's default start is random: results would differ in the last bits
         v0 = np.ones(n) / np.sqrt(n)
     notes = []
-    restarts = maxiter or ARPACK_MAX_RESTARTS
+    restarts = maxiter or MAX_RESTARTS
     try:
         vals, vecs = eigs(op, k=k, which="LR", tol=tol, v0=v0, ncv=ncv, maxiter=restarts)
     except ArpackNoConvergence as err:  # keep what converged (the leading ones converge first)
@@ -100,7 +101,7 @@ def _krylov_schur(problem, v0, k, tol, ncv, maxiter):
         def apply_block(U):
             return np.array([problem.matvec(u) for u in U])
     res = krylov_schur(apply_block, group, v0=v0, nev=k, tol=tol, ncv=ncv,
-                       max_restarts=maxiter if maxiter is not None else 1000)
+                       max_restarts=maxiter if maxiter is not None else MAX_RESTARTS)
 
     def vector_of(i):
         x = res.vector(i)
